@@ -1,0 +1,167 @@
+"""The whole-site stage: identities and URLs, what is published, columns, tags, archive, prev/next.
+
+Cheap, so it runs on every build (no cache, no invalidation bugs).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+from typing import Iterable, Mapping
+
+from . import urls
+from .errors import Problem, error
+from .markup import resolve_local
+from .model import Article, ArticleDoc, Asset, Config, Group, Rendered, Site, Tag, YearArchive
+from .text import slugify, unique_slug
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: str
+    slug: str
+    url: str
+
+
+def _order(doc: ArticleDoc):
+    return (doc.meta.date.timestamp(), doc.path)
+
+
+def newest_first(docs: Iterable[ArticleDoc]) -> list[ArticleDoc]:
+    return sorted(docs, key=lambda d: (-d.meta.date.timestamp(), d.path))
+
+
+def derived_id(doc: ArticleDoc, config: Config, zone: tzinfo) -> str:
+    col = config.column(doc.meta.column)
+    return f"{col.slug}-{doc.meta.date.astimezone(zone):%Y%m%d}"
+
+
+def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo) -> tuple[dict[str, Identity], list[Problem]]:
+    """Ids and URLs for every article, drafts and scheduled ones included, so that publishing
+    one later never changes the id or URL of another.
+
+    id: the front-matter `id`, or "<column slug>-<YYYYMMDD>" (-2, -3 … for further articles of
+    that column on that day, in order of time, then file path).
+    URL: "<YYYY>/<MM>/<DD>/<slug>/"; derived slugs that meet on a day get -2, -3 …; two
+    explicit slugs that meet are an error."""
+    problems: list[Problem] = []
+    ordered = sorted(docs, key=_order)
+
+    explicit_ids: dict[str, ArticleDoc] = {}
+    for doc in ordered:
+        if doc.meta.id:
+            other = explicit_ids.get(doc.meta.id)
+            if other:
+                problems.append(error(doc.path, doc.meta.line_of("id"),
+                                      f"id {doc.meta.id!r} 已被 {other.path}:{other.meta.line_of('id')} 使用 (duplicate id)",
+                                      "每篇文章的 id 必须不同；已发布文章的 id 不要改，改新文章的"))
+            else:
+                explicit_ids[doc.meta.id] = doc
+    taken_ids = set(explicit_ids)
+
+    explicit_urls: dict[str, ArticleDoc] = {}
+    for doc in ordered:
+        if doc.meta.slug:
+            url = urls.article(doc.meta.date.astimezone(zone), doc.meta.slug)
+            other = explicit_urls.get(url)
+            if other:
+                problems.append(error(doc.path, doc.meta.line_of("slug"),
+                                      f"网址 {url} 与 {other.path}:{other.meta.line_of('slug')} 相同 (two articles with the same URL)",
+                                      "给其中一篇换一个 slug"))
+            else:
+                explicit_urls[url] = doc
+    taken_urls = set(explicit_urls)
+
+    result: dict[str, Identity] = {}
+    for doc in ordered:
+        local = doc.meta.date.astimezone(zone)
+        article_id = doc.meta.id or unique_slug(derived_id(doc, config, zone), taken_ids)
+        if doc.meta.slug:
+            slug = doc.meta.slug
+        else:
+            base = slugify(doc.meta.title) or slugify(article_id) or "article"
+            slug, n = base, 1
+            while urls.article(local, slug) in taken_urls:
+                n += 1
+                slug = f"{base}-{n}"
+            taken_urls.add(urls.article(local, slug))
+        result[doc.path] = Identity(article_id, slug, urls.article(local, slug))
+    return result, problems
+
+
+def tag_index(docs: Iterable[ArticleDoc]) -> dict[str, Tag]:
+    """Every tag name with its slug; names whose slugs meet get -2, -3 … in name order."""
+    names = sorted({t for d in docs for t in d.meta.tags})
+    taken: set[str] = set()
+    return {name: Tag(name, unique_slug(slugify(name) or "tag", taken)) for name in names}
+
+
+def is_published(doc: ArticleDoc, now: datetime, drafts: bool, future: bool) -> bool:
+    return (drafts or not doc.meta.draft) and (future or doc.meta.date <= now)
+
+
+def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, Rendered],
+             identities: Mapping[str, Identity], assets: Iterable[Asset], zone: tzinfo,
+             scheduled: Iterable[ArticleDoc] = (), drafts: Iterable[ArticleDoc] = ()) -> Site:
+    docs = newest_first(docs)
+    tags = tag_index(docs)
+    columns = {c.name: c for c in config.columns}
+    by_path = {a.path: a for a in assets}
+
+    articles = []
+    for doc in docs:
+        ident = identities[doc.path]
+        out = rendered[doc.path]
+        cover_url = ""
+        if doc.meta.cover:
+            target = resolve_local(doc.path, doc.meta.cover)
+            if target and target in by_path:
+                cover_url = urls.asset(target)
+            elif target is None and doc.meta.cover.startswith(("http://", "https://")):
+                cover_url = doc.meta.cover
+        articles.append(Article(
+            doc=doc, rendered=out, id=ident.id, slug=ident.slug, url=ident.url,
+            column=columns[doc.meta.column], tags=tuple(tags[t] for t in doc.meta.tags),
+            summary=doc.meta.summary or out.auto_summary, cover_url=cover_url,
+        ))
+
+    # prev (older) and next (newer) within each column
+    linked: dict[str, Article] = {}
+    for col in config.columns:
+        chain = [a for a in articles if a.column == col]
+        for i, article in enumerate(chain):
+            newer = chain[i - 1].ref() if i > 0 else None
+            older = chain[i + 1].ref() if i + 1 < len(chain) else None
+            linked[article.doc.path] = replace(article, prev=older, next=newer)
+    articles = [linked[a.doc.path] for a in articles]
+
+    column_groups = tuple(
+        Group(key=c.slug, title=c.name, url=urls.column(c.slug),
+              articles=tuple(a for a in articles if a.column == c), column=c)
+        for c in config.columns
+    )
+    tag_groups = tuple(
+        Group(key=tag.slug, title=tag.name, url=urls.tag(tag.slug),
+              articles=tuple(a for a in articles if tag in a.tags), tag=tag)
+        for tag in sorted(tags.values(), key=lambda t: t.slug)
+    )
+    tag_groups = tuple(g for g in tag_groups if g.articles)
+
+    years: dict[int, dict[int, list[Article]]] = {}
+    for a in articles:
+        local = a.date.astimezone(zone)
+        years.setdefault(local.year, {}).setdefault(local.month, []).append(a)
+    year_archives = tuple(
+        YearArchive(year=y, url=urls.year(y), months=tuple(
+            Group(key=f"{y:04d}-{m:02d}", title=f"{y}年{m}月", url=urls.month(y, m), articles=tuple(items))
+            for m, items in sorted(years[y].items(), reverse=True)))
+        for y in sorted(years, reverse=True)
+    )
+
+    used = sorted({p for a in articles for p in a.rendered.images} |
+                  {resolve_local(a.doc.path, a.meta.cover) for a in articles if a.cover_url and not a.cover_url.startswith("http")})
+    site_assets = tuple(by_path[p] for p in used if p in by_path)
+    return Site(
+        config=config, articles=tuple(articles), columns=column_groups, tags=tag_groups, years=year_archives,
+        scheduled=tuple(newest_first(scheduled)), drafts=tuple(newest_first(drafts)), assets=site_assets,
+        asset_urls=tuple((a.path, urls.asset(a.path)) for a in site_assets),
+    )

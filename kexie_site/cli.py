@@ -1,0 +1,100 @@
+"""Command line: `kexie-site build|…`. Exit 0 on success, 1 on content or config problems
+(all listed as path:line: message), 2 on usage errors. No traceback unless --debug."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import BuildFailed, Problem
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _safe_streams() -> None:
+    """A console whose encoding cannot show a character (GBK and emoji, say) must not crash us."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2, with the usage line
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: 用法错误 (usage error): {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kexie-site", description="每日科普 static site generator")
+    parser.add_argument("--version", action="version", version=f"kexie-site {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+    b = sub.add_parser("build", help="build the site into the output directory (默认 public/)")
+    b.add_argument("--site", default=".", help="site directory holding site.toml and content/ (default: .)")
+    b.add_argument("--output", default=None, help="output directory (default: <site>/public)")
+    b.add_argument("--drafts", action="store_true", help="also publish drafts (draft: true)")
+    b.add_argument("--future", action="store_true", help="also publish articles dated in the future")
+    b.add_argument("--now", default=None, help="take this time as now for scheduling (e.g. 2024-08-22 08:00)")
+    b.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    return parser
+
+
+def print_problems(problems: tuple[Problem, ...]) -> None:
+    for p in problems:
+        print(p.format(), file=sys.stderr)
+
+
+def cmd_build(args) -> int:
+    from .pipeline import BuildOptions, build
+
+    site = Path(args.site)
+    output = Path(args.output) if args.output else None
+    try:
+        result = build(site, output, BuildOptions(drafts=args.drafts, future=args.future, now=args.now))
+    except BuildFailed as failed:
+        print_problems(failed.problems)
+        errors = sum(p.is_error for p in failed.problems)
+        warnings = len(failed.problems) - errors
+        print(f"构建失败 build failed: {errors} 个错误 error(s), {warnings} 个警告 warning(s)；"
+              f"输出目录没有改动 (output left untouched)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print_problems(result.problems)
+    r = result.report
+    lines = [
+        f"已构建 built {result.output_dir}",
+        f"  文章 articles   {result.articles}",
+        f"  页面 pages      {result.pages}",
+        f"  订阅 feeds      {result.feeds}",
+        f"  定时 scheduled  {len(result.scheduled)}" + (f"  ({', '.join(result.scheduled)})" if result.scheduled else ""),
+        f"  草稿 drafts     {len(result.drafts)}" + (f"  ({', '.join(result.drafts)})" if result.drafts else ""),
+        f"  跳过 skipped    {len(result.skipped)}",
+        f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed",
+        f"  警告 warnings   {len(result.problems)}",
+        f"  用时 time       {result.seconds:.2f} s",
+    ]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+COMMANDS = {"build": cmd_build}
+
+
+def main(argv: list[str] | None = None) -> int:
+    _safe_streams()
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("已中断 interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: an editor never sees a traceback
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(f"内部错误 internal error: {type(exc).__name__}: {exc}\n"
+                  f"    提示 hint: 加 --debug 重新运行可看到详细信息，并请报告这个问题", file=sys.stderr)
+        return EXIT_PROBLEMS

@@ -1,0 +1,111 @@
+"""Site → RSS 2.0 and Atom feeds (the site's and each column's), sitemap.xml and robots.txt.
+
+Feeds are serialized by feedgen/lxml (never by templates). Each item carries the summary and the
+full article with every link made absolute; its guid / Atom id comes from the article's id, so
+it does not change when the title or URL does. No build time appears anywhere: the feed's own
+date is that of its newest item.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone, tzinfo
+
+import lxml.etree as etree
+import lxml.html
+from feedgen.feed import FeedGenerator
+
+from . import urls
+from .model import Article, Output, PageSpec, Site
+
+ID_NAMESPACE = uuid.UUID("6b1d3c2e-6f63-4b8a-9a35-6b6578696573")   # kexie-site's own namespace
+EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def entry_id(article_id: str) -> str:
+    """A URN for the article's identity: the id itself when it is a UUID, else a name-based UUID."""
+    try:
+        return uuid.UUID(article_id).urn
+    except ValueError:
+        return uuid.uuid5(ID_NAMESPACE, article_id).urn
+
+
+def absolute_html(html: str, page_url: str) -> str:
+    """The article's HTML with every href and src absolute (readers show items out of context)."""
+    if not html.strip():
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root.make_links_absolute(page_url, resolve_base_href=False)
+    inner = lxml.html.tostring(root, encoding="unicode", method="html")
+    return inner[len("<div>"):-len("</div>")]
+
+
+def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str, feed_url: str,
+          articles: tuple[Article, ...], atom: bool) -> bytes:
+    c = site.config
+    items = articles[: c.feed_limit]
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.title(title)
+    fg.description(description or title)
+    fg.subtitle(description or title)
+    fg.language(c.language)
+    fg.id(urls.absolute(c.base_url, page_url))
+    fg.link(href=urls.absolute(c.base_url, feed_url), rel="self",
+            type="application/atom+xml" if atom else "application/rss+xml")
+    fg.link(href=urls.absolute(c.base_url, page_url), rel="alternate", type="text/html")
+    fg.author({"name": c.publisher or c.title})
+    fg.generator("kexie-site", uri="https://pypi.org/project/kexie-site/")
+    newest = max((a.updated for a in items), default=EMPTY_FEED_DATE)
+    fg.updated(newest.astimezone(zone))
+    if c.publisher:
+        fg.rights(c.publisher)
+    for article in items:
+        link = urls.absolute(c.base_url, article.url)
+        fe = fg.add_entry(order="append")
+        fe.id(entry_id(article.id))
+        fe.guid(entry_id(article.id), permalink=False)
+        fe.title(article.title)
+        fe.link(href=link, rel="alternate", type="text/html")
+        fe.published(article.date.astimezone(zone))
+        fe.updated(article.updated.astimezone(zone))
+        fe.summary(article.summary or article.title)
+        fe.content(absolute_html(article.html, link), type="html")
+        if article.meta.author:
+            fe.author({"name": article.meta.author})
+            fe.dc.dc_creator(article.meta.author)
+        for tag in article.tags:
+            fe.category(term=tag.name, label=tag.name)
+    data = fg.atom_str(pretty=True) if atom else fg.rss_str(pretty=True)
+    return data
+
+
+def build_feeds(site: Site, zone: tzinfo) -> tuple[Output, ...]:
+    c = site.config
+    outputs = []
+    targets: list[tuple[str, str, str, tuple[Article, ...]]] = [
+        ("", c.title, c.description, site.articles)]
+    for group in site.columns:
+        targets.append((group.url, f"{group.title} · {c.title}", group.column.description or c.description, group.articles))
+    for page_url, title, description, articles in targets:
+        rss, atom = urls.feeds(page_url)
+        outputs.append(Output(rss, _feed(site, zone, title, description, page_url, rss, articles, atom=False), origin="RSS"))
+        outputs.append(Output(atom, _feed(site, zone, title, description, page_url, atom, articles, atom=True), origin="Atom"))
+    return tuple(outputs)
+
+
+def build_sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo) -> tuple[Output, ...]:
+    c = site.config
+    lastmod = {a.url: a.updated.astimezone(zone).isoformat() for a in site.articles}
+    root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
+    for spec in sorted(pages, key=lambda p: p.url):
+        if spec.path == urls.NOT_FOUND:
+            continue
+        entry = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
+        etree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = urls.absolute(c.base_url, spec.url)
+        if spec.url in lastmod:
+            etree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = lastmod[spec.url]
+    sitemap = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    robots = f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(c.base_url, urls.SITEMAP)}\n"
+    return (Output(urls.SITEMAP, sitemap, origin="sitemap"), Output(urls.ROBOTS, robots.encode(), origin="robots.txt"))
+

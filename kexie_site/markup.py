@@ -1,0 +1,140 @@
+"""ArticleDoc → Rendered: Markdown to HTML with the Chinese extensions, plus text metrics.
+
+One Markdown instance per process (they keep state: `reset()` between documents). The result
+depends only on the document, the published URLs of the images it uses and MARKDOWN_SETTINGS,
+so it can be cached per file.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+import markdown
+
+from . import urls
+from .errors import Problem, error, warning
+from .mdext import ChineseExtension
+from .model import ArticleDoc, Heading, Rendered
+from .text import count_text, reading_minutes, slugify, summarize
+
+CONTENT_DIR = "content"
+EXTENSIONS = ("tables", "footnotes", "fenced_code", "toc")
+MARKDOWN_SETTINGS = {
+    "extensions": EXTENSIONS,
+    "toc": {"permalink": False, "toc_depth": "2-4"},
+    "footnotes": {"BACKLINK_TITLE": "返回正文"},
+}
+SUMMARY_SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "figure", "script", "style"}
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    url: str        # site-relative published URL
+    width: int = 0
+    height: int = 0
+
+
+def heading_id(value: str, separator: str = "-") -> str:
+    """Ids for headings: pinyin for Chinese headings, ASCII, stable; never empty."""
+    return slugify(value, 40) or "section"
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> tuple[markdown.Markdown, ChineseExtension]:
+    ours = ChineseExtension()
+    md = markdown.Markdown(
+        extensions=[*EXTENSIONS, ours],
+        extension_configs={"toc": {**MARKDOWN_SETTINGS["toc"], "slugify": heading_id},
+                           "footnotes": MARKDOWN_SETTINGS["footnotes"]},
+        output_format="html",
+    )
+    return md, ours
+
+
+def content_relative(doc_path: str) -> str:
+    prefix = CONTENT_DIR + "/"
+    return doc_path[len(prefix):] if doc_path.startswith(prefix) else doc_path
+
+
+def _line_of(doc: ArticleDoc, needle: str) -> int:
+    index = doc.body.find(needle)
+    return doc.body_line + (doc.body[:index].count("\n") if index >= 0 else 0)
+
+
+def resolve_local(doc_path: str, src: str) -> str | None:
+    """The content-relative path a relative reference points at, '' when it leaves content/,
+    None when it is not a local file reference (a URL, an anchor, an absolute path)."""
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or src.startswith(("/", "#")) or not parts.path:
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(content_relative(doc_path)), unquote(parts.path)))
+    if target.startswith("../") or target == ".." or target.startswith("/"):
+        return ""
+    return target
+
+
+def plain_text(html: str) -> tuple[str, str]:
+    """(all the text, the text of the prose blocks) of an HTML fragment."""
+    if not html.strip():
+        return "", ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for note in root.xpath('.//div[contains(concat(" ", @class, " "), " footnote ")]|.//sup[@class="footnote-ref"]'):
+        note.drop_tree()
+    everything = root.text_content()
+    prose = []
+    for block in root:
+        if block.tag in SUMMARY_SKIP or not isinstance(block.tag, str):
+            continue
+        prose.append(block.text_content())
+    return everything, " ".join(prose)
+
+
+def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
+           summary_length: int) -> tuple[Rendered, tuple[Problem, ...]]:
+    problems: list[Problem] = []
+
+    def resolver(src: str):
+        target = resolve_local(doc.path, src)
+        if target is None:
+            return None
+        if target == "":
+            problems.append(error(doc.path, _line_of(doc, src), f"图片 {src!r} 指向 content/ 之外 (image outside the site)",
+                                  "把图片放进 content/ 目录下，用相对路径引用"))
+            return None
+        info = images.get(target)
+        if info is None:
+            problems.append(warning(doc.path, _line_of(doc, src), f"图片文件不存在 (image not found): {src}",
+                                    f"检查文件名和路径：应该在 content/{target}"))
+            return None
+        return urls.href(base_path, info.url), info.width, info.height, target
+
+    md, ours = _markdown()
+    md.reset()
+    ours.reset()
+    ours.resolver = resolver
+    try:
+        html = md.convert(doc.body)
+    finally:
+        ours.resolver = None
+    headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
+    everything, prose = plain_text(html)
+    han, words = count_text(everything)
+    rendered = Rendered(
+        html=html, text=everything, headings=headings, images=tuple(ours.images),
+        han=han, words=words, reading_minutes=reading_minutes(han, words),
+        auto_summary=summarize(prose or everything, summary_length),
+    )
+    return rendered, tuple(problems)
+
+
+def _flatten(tokens) -> list[Heading]:
+    out = []
+    for token in tokens:
+        out.append(Heading(token["level"], token["id"], re.sub(r"<[^>]+>", "", token.get("name", ""))))
+        out.extend(_flatten(token.get("children", [])))
+    return out

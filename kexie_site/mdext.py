@@ -1,0 +1,91 @@
+"""Python-Markdown extensions that make Markdown right for Chinese.
+
+- CjkLineBreaks: a line break inside a paragraph between two CJK characters is dropped (browsers
+  would show it as a space); between Latin words it stays.
+- Figures: an image with a title standing alone in its paragraph becomes <figure> with
+  <figcaption>; every local image gets its published URL, loading="lazy", decoding="async" and,
+  where the file is known, width and height. Images are reported to the caller.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from typing import Callable
+
+from markdown import Extension
+from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
+
+CJK = (
+    "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2018\u2019\u201c\u201d\u2026\u2014"
+    "\U00020000-\U0003134f"
+)
+INLINE_TAG = r"</?(?:strong|em|b|i|a|code|span|sup|sub|mark|del|ins|abbr|small|u|s)\b[^>]*>"
+BREAK_RE = re.compile(f"([{CJK}])((?:{INLINE_TAG})*)\\n[ \\t]*((?:{INLINE_TAG})*)(?=[{CJK}])")
+PRE_RE = re.compile(r"(<pre\b.*?</pre>)", re.S)
+
+# resolver(src) -> (published src, width, height, content path) or None for images left as written
+Resolver = Callable[[str], "tuple[str, int, int, str] | None"]
+
+
+class CjkLineBreakPostprocessor(Postprocessor):
+    def run(self, text: str) -> str:
+        pieces = PRE_RE.split(text)
+        for i in range(0, len(pieces), 2):       # odd pieces are <pre> blocks: left alone
+            pieces[i] = BREAK_RE.sub(r"\1\2\3", pieces[i])
+        return "".join(pieces)
+
+
+class FigureTreeprocessor(Treeprocessor):
+    def __init__(self, md, extension: "ChineseExtension"):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        used = self.extension.images
+        resolver = self.extension.resolver
+        for img in root.iter("img"):
+            src = img.get("src", "")
+            found = resolver(src) if resolver else None
+            if found:
+                url, width, height, content_path = found
+                img.set("src", url)
+                if width and height and not img.get("width"):
+                    img.set("width", str(width))
+                    img.set("height", str(height))
+                if content_path not in used:
+                    used.append(content_path)
+            img.set("loading", "lazy")
+            img.set("decoding", "async")
+        for parent in root.iter():
+            for index, p in enumerate(list(parent)):
+                if p.tag != "p" or len(p) != 1 or (p.text or "").strip():
+                    continue
+                img = p[0]
+                if img.tag != "img" or not img.get("title") or (img.tail or "").strip():
+                    continue
+                figure = etree.Element("figure")
+                caption = img.attrib.pop("title")
+                img.tail = None
+                figure.append(img)
+                figcaption = etree.SubElement(figure, "figcaption")
+                figcaption.text = caption
+                figure.tail = p.tail
+                parent.remove(p)
+                parent.insert(index, figure)
+
+
+class ChineseExtension(Extension):
+    def __init__(self, **kwargs):
+        self.resolver: Resolver | None = None
+        self.images: list[str] = []
+        super().__init__(**kwargs)
+
+    def reset(self) -> None:
+        self.images = []
+
+    def extendMarkdown(self, md) -> None:
+        md.registerExtension(self)
+        md.treeprocessors.register(FigureTreeprocessor(md, self), "kexie_figures", 15)
+        md.postprocessors.register(CjkLineBreakPostprocessor(md), "kexie_cjk_breaks", 5)

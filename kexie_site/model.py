@@ -1,0 +1,207 @@
+"""The plain data passed between stages: small frozen dataclasses holding tuples."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    slug: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str
+    base_url: str            # absolute, always ends with "/"
+    base_path: str           # the path part of base_url, "/" or "/kexie/kepu/"
+    language: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    description: str = ""
+    publisher: str = ""
+    icp: str = ""
+    theme: str = "default"
+    columns: tuple[Column, ...] = ()
+    feed_limit: int = 20
+    paginate: int = 10
+    summary_length: int = 120
+    home_limit: int = 10
+
+    def column(self, key: str) -> Column | None:
+        """A column by its name or its slug."""
+        for col in self.columns:
+            if key in (col.name, col.slug):
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Markdown file as read from content/: path relative to the site, posix separators."""
+    path: str
+    data: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A non-Markdown file under content/ (an image, usually)."""
+    path: str                # relative to the content directory, posix
+    source: str              # absolute path on disk, for copying
+    fingerprint: str         # size and mtime: changes when the file does
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class Meta:
+    title: str
+    date: datetime
+    column: str              # the column's name
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    author: str = ""
+    id: str = ""
+    slug: str = ""
+    draft: bool = False
+    updated: datetime | None = None
+    cover: str = ""
+    lines: tuple[tuple[str, int], ...] = ()   # key -> line in the source file
+
+    def line_of(self, key: str, default: int = 1) -> int:
+        return dict(self.lines).get(key, default)
+
+
+@dataclass(frozen=True)
+class ArticleDoc:
+    path: str                # e.g. content/kyky/heidong.md
+    sha256: str
+    meta: Meta
+    body: str
+    body_line: int           # line of the file where the body starts
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What the Markdown stage makes of one article; cacheable per file."""
+    html: str
+    text: str                # plain text of the body, for counts and summaries
+    headings: tuple[Heading, ...] = ()
+    images: tuple[str, ...] = ()       # content-relative paths of local images used
+    han: int = 0
+    words: int = 0
+    reading_minutes: int = 0
+    auto_summary: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Article:
+    doc: ArticleDoc
+    rendered: Rendered
+    id: str
+    slug: str
+    url: str                 # site-relative, e.g. "2024/08/22/heidong/"
+    column: Column
+    tags: tuple["Tag", ...]
+    summary: str
+    prev: ArticleRef | None = None   # older, same column
+    next: ArticleRef | None = None   # newer, same column
+    cover_url: str = ""
+
+    @property
+    def meta(self) -> Meta:
+        return self.doc.meta
+
+    @property
+    def title(self) -> str:
+        return self.doc.meta.title
+
+    @property
+    def date(self) -> datetime:
+        return self.doc.meta.date
+
+    @property
+    def updated(self) -> datetime:
+        return self.doc.meta.updated or self.doc.meta.date
+
+    @property
+    def html(self) -> str:
+        return self.rendered.html
+
+    def ref(self) -> ArticleRef:
+        return ArticleRef(self.id, self.title, self.url)
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A titled list of articles: a column, a tag, a month or a year."""
+    key: str
+    title: str
+    url: str
+    articles: tuple[Article, ...]
+    column: Column | None = None
+    tag: Tag | None = None
+
+
+@dataclass(frozen=True)
+class YearArchive:
+    year: int
+    url: str
+    months: tuple[Group, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.articles) for m in self.months)
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    articles: tuple[Article, ...]          # published, newest first
+    columns: tuple[Group, ...]
+    tags: tuple[Group, ...]
+    years: tuple[YearArchive, ...]
+    scheduled: tuple[ArticleDoc, ...] = ()
+    drafts: tuple[ArticleDoc, ...] = ()
+    assets: tuple[Asset, ...] = ()          # files to copy (images the articles use)
+    asset_urls: tuple[tuple[str, str], ...] = ()   # content path -> output path
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str                # output file, relative, e.g. "2024/08/22/heidong/index.html"
+    url: str                 # site-relative URL, e.g. "2024/08/22/heidong/"
+    template: str
+    context: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file of the built site: bytes to write, or a file to copy."""
+    path: str
+    data: bytes | None = None
+    source: str | None = None
+    origin: str = ""         # what produced it, for collision messages

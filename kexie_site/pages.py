@@ -1,0 +1,160 @@
+"""Site → the pages to render (PageSpec), and PageSpec → Output.
+
+Each page kind gets an explicit context: `site` (the same on every page), `page` (what the page
+is: kind, title, canonical URL, feeds) and what that kind shows (`article`, `articles`, …).
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Iterator
+
+import jinja2
+
+from . import urls
+from .errors import Problem, error
+from .model import Article, Group, Output, PageSpec, Site
+
+HOME_PER_COLUMN = 5
+
+
+def site_context(site: Site) -> dict:
+    c = site.config
+    rss, atom = urls.feeds()
+    return {
+        "title": c.title, "description": c.description, "base_url": c.base_url, "base_path": c.base_path,
+        "language": c.language, "publisher": c.publisher, "icp": c.icp,
+        "columns": site.columns, "rss": rss, "atom": atom,
+        "article_count": len(site.articles),
+        "tag_count": len(site.tags),
+    }
+
+
+def _feeds(site: Site, column: Group | None) -> list[dict]:
+    rss, atom = urls.feeds()
+    found = [{"title": f"{site.config.title} RSS", "type": "application/rss+xml", "url": rss},
+             {"title": f"{site.config.title} Atom", "type": "application/atom+xml", "url": atom}]
+    if column is not None:
+        c_rss, c_atom = urls.feeds(column.url)
+        found += [{"title": f"{column.title} RSS", "type": "application/rss+xml", "url": c_rss},
+                  {"title": f"{column.title} Atom", "type": "application/atom+xml", "url": c_atom}]
+    return found
+
+
+def _page(site: Site, kind: str, url: str, title: str, description: str = "", column: Group | None = None) -> dict:
+    return {
+        "kind": kind, "url": url, "title": title,
+        "description": description or site.config.description,
+        "canonical": urls.absolute(site.config.base_url, url),
+        "feeds": _feeds(site, column), "column": column,
+    }
+
+
+def _chunks(items: tuple, size: int) -> list[tuple]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [()]
+
+
+def _paginated(site: Site, kind: str, group: Group, title: str, column: Group | None = None) -> Iterator[PageSpec]:
+    pages = _chunks(group.articles, site.config.paginate)
+    for number, chunk in enumerate(pages, 1):
+        url = urls.paged(group.url, number)
+        pagination = {
+            "page": number, "pages": len(pages),
+            "prev": urls.paged(group.url, number - 1) if number > 1 else None,
+            "next": urls.paged(group.url, number + 1) if number < len(pages) else None,
+        }
+        page_title = title if number == 1 else f"{title}（第{number}页）"
+        description = (group.column.description if group.column else "") or f"{title}，共 {len(group.articles)} 篇文章"
+        yield PageSpec(urls.output_file(url), url, "list.html", {
+            "page": _page(site, kind, url, page_title, description, column),
+            "group": group, "articles": chunk, "pagination": pagination,
+        })
+
+
+def article_jsonld(site: Site, article: Article) -> dict:
+    c = site.config
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.summary,
+        "datePublished": article.date.isoformat(),
+        "dateModified": article.updated.isoformat(),
+        "inLanguage": c.language,
+        "url": urls.absolute(c.base_url, article.url),
+        "mainEntityOfPage": urls.absolute(c.base_url, article.url),
+        "identifier": article.id,
+        "articleSection": article.column.name,
+        "keywords": [t.name for t in article.tags],
+        "wordCount": article.rendered.han + article.rendered.words,
+    }
+    if article.meta.author:
+        data["author"] = {"@type": "Person", "name": article.meta.author}
+    if c.publisher:
+        data["publisher"] = {"@type": "Organization", "name": c.publisher}
+    if article.cover_url:
+        data["image"] = article.cover_url if article.cover_url.startswith("http") else urls.absolute(c.base_url, article.cover_url)
+    return data
+
+
+def plan_pages(site: Site) -> tuple[PageSpec, ...]:
+    c = site.config
+    specs: list[PageSpec] = []
+    home_columns = [{"group": g, "articles": g.articles[:HOME_PER_COLUMN]} for g in site.columns]
+    specs.append(PageSpec(urls.output_file(urls.HOME), urls.HOME, "index.html", {
+        "page": _page(site, "home", urls.HOME, c.title),
+        "articles": site.articles[: c.home_limit], "home_columns": home_columns,
+    }))
+    columns = {g.column: g for g in site.columns}
+    for article in site.articles:
+        group = columns[article.column]
+        specs.append(PageSpec(urls.output_file(article.url), article.url, "article.html", {
+            "page": {**_page(site, "article", article.url, article.title, article.summary, group),
+                     "og_type": "article"},
+            "article": article, "jsonld": article_jsonld(site, article),
+        }))
+    for group in site.columns:
+        specs.extend(_paginated(site, "column", group, group.title, group))
+    for group in site.tags:
+        specs.extend(_paginated(site, "tag", group, f"标签：{group.title}"))
+    specs.append(PageSpec(urls.output_file(urls.TAGS), urls.TAGS, "tags.html", {
+        "page": _page(site, "tags", urls.TAGS, "全部标签"), "tags": site.tags,
+    }))
+    specs.append(PageSpec(urls.output_file(urls.ARCHIVE), urls.ARCHIVE, "archive.html", {
+        "page": _page(site, "archive", urls.ARCHIVE, "文章归档"), "years": site.years,
+    }))
+    for year in site.years:
+        specs.append(PageSpec(urls.output_file(year.url), year.url, "archive.html", {
+            "page": _page(site, "year", year.url, f"{year.year}年文章归档"), "years": (year,),
+        }))
+        for month in year.months:
+            specs.extend(_paginated(site, "month", month, f"{month.title}文章归档"))
+    specs.append(PageSpec(urls.NOT_FOUND, urls.NOT_FOUND, "404.html", {
+        "page": {**_page(site, "404", urls.NOT_FOUND, "页面不存在"), "canonical": ""},
+        "articles": site.articles[:5],
+    }))
+    return tuple(specs)
+
+
+def template_problem(exc: Exception, fallback: str) -> Problem:
+    """Name the template file and line of a Jinja error."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return error(exc.filename or exc.name or fallback, exc.lineno or 1, f"模板语法错误 (template syntax error): {exc.message}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(fallback, 1, f"找不到模板 (template not found): {exc.name}",
+                     "检查 themes/ 下的模板文件名，或 site.toml 里的 theme")
+    path, line = fallback, 1
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".j2", ".jinja")):
+            path, line = frame.filename, frame.lineno or 1
+            break
+    return error(path, line, f"模板出错 (template error): {type(exc).__name__}: {exc}")
+
+
+def render_page(spec: PageSpec, env: jinja2.Environment, site_ctx: dict) -> tuple[Output | None, Problem | None]:
+    try:
+        template = env.get_template(spec.template)
+        html = template.render(site=site_ctx, **spec.context)
+    except Exception as exc:  # a theme bug must become a Problem, whatever Jinja raised
+        return None, template_problem(exc, spec.template)
+    return Output(spec.path, html.encode("utf-8"), origin=spec.template), None
+

@@ -1,0 +1,68 @@
+"""The reading edge: site.toml, content/ and the theme's files, read once at the start."""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import imagesize
+
+from .model import Asset, SourceFile
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp")
+# Editor lock and backup files, never content: Word/WPS (~$x.md), vim (.swp), emacs (x~, #x#).
+SKIPPED_PATTERNS = (".*", "~$*", "*~", "*.swp", "*.swo", "*.tmp", "#*#", "Thumbs.db", "desktop.ini")
+
+
+@dataclass(frozen=True)
+class Sources:
+    config_data: bytes | None
+    markdown: tuple[SourceFile, ...]
+    assets: tuple[Asset, ...]
+    skipped: tuple[str, ...]          # site-relative paths of files passed over
+
+
+def is_skipped(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SKIPPED_PATTERNS)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _walk(root: Path):
+    """Files under root, sorted, without following symlinks (so loops cannot hang the walk)."""
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not is_skipped(d))
+        for name in sorted(files):
+            yield Path(folder) / name
+
+
+def read_sources(site_dir: Path, config_name: str = "site.toml") -> Sources:
+    config_path = site_dir / config_name
+    config_data = config_path.read_bytes() if config_path.is_file() else None
+    content = site_dir / "content"
+    markdown, assets, skipped = [], [], []
+    if content.is_dir():
+        for path in _walk(content):
+            rel_site = path.relative_to(site_dir).as_posix()
+            if is_skipped(path.name) or path.is_symlink():
+                skipped.append(rel_site)
+                continue
+            if path.suffix.lower() in MARKDOWN_SUFFIXES:
+                data = path.read_bytes()
+                markdown.append(SourceFile(rel_site, data, sha256(data)))
+            elif path.suffix.lower() in IMAGE_SUFFIXES:
+                width = height = 0
+                try:
+                    width, height = imagesize.get(str(path))
+                except (OSError, ValueError):
+                    pass
+                width, height = (int(width), int(height)) if width > 0 and height > 0 else (0, 0)
+                stat = path.stat()
+                fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+                assets.append(Asset(path.relative_to(content).as_posix(), str(path), fingerprint, width, height))
+    return Sources(config_data, tuple(markdown), tuple(assets), tuple(skipped))

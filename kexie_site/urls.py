@@ -1,0 +1,93 @@
+"""Every URL and output-path rule of the site, in one place.
+
+URLs here are site-relative ("2024/08/22/heidong/"); `href` puts the base path in front
+(root-relative links work on every page, 404.html included, and under a sub-path base_url);
+`absolute` makes the full URL for feeds, sitemap, canonical and Open Graph.
+All of them are ASCII: slugs come from pinyin, and anything else is percent-encoded.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from .text import slugify
+
+HOME = ""
+ARCHIVE = "archive/"
+TAGS = "tags/"
+COLUMNS = "columns/"
+NOT_FOUND = "404.html"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+RSS = "feed.xml"
+ATOM = "atom.xml"
+STATIC = "static/"
+
+
+def article(local_date: datetime, slug: str) -> str:
+    """An article lives under its publication day: a daily column may repeat a title on other days."""
+    return f"{local_date:%Y/%m/%d}/{slug}/"
+
+
+def paged(url: str, page: int) -> str:
+    return url if page <= 1 else f"{url}page/{page}/"
+
+
+def column(slug: str, page: int = 1) -> str:
+    return paged(f"{COLUMNS}{slug}/", page)
+
+
+def tag(slug: str, page: int = 1) -> str:
+    return paged(f"{TAGS}{slug}/", page)
+
+
+def year(y: int) -> str:
+    return f"{ARCHIVE}{y:04d}/"
+
+
+def month(y: int, m: int) -> str:
+    return f"{ARCHIVE}{y:04d}/{m:02d}/"
+
+
+def feeds(prefix: str = "") -> tuple[str, str]:
+    """(RSS, Atom) URLs of the site (prefix "") or of a column (prefix = column URL)."""
+    return prefix + RSS, prefix + ATOM
+
+
+def static(path: str) -> str:
+    return STATIC + path
+
+
+def output_file(url: str) -> str:
+    """Where the page for a URL is written: pretty URLs end in / and become …/index.html."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def href(base_path: str, url: str) -> str:
+    return base_path + quote(url, safe="/#?=&:%")
+
+
+def absolute(base_url: str, url: str) -> str:
+    return base_url + quote(url, safe="/#?=&:%")
+
+
+def asset(content_path: str) -> str:
+    """Output path of a file from content/ (an image): its folders and name as ASCII slugs
+    (图片/卫星图.PNG → tupian/weixingtu.png), mirroring where it lies under content/."""
+    *folders, name = content_path.split("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    parts = [slugify(f) or "files" for f in folders]
+    ext = "".join(ch for ch in ext.lower() if ch.isascii() and ch.isalnum())
+    parts.append((slugify(stem) or "file") + (f".{ext}" if ext else ""))
+    return "/".join(parts)
+
+
+def url_of_output(path: str) -> str:
+    """Inverse of output_file: the URL under which a written file is served."""
+    if path == "index.html":
+        return ""
+    if path.endswith("/index.html"):
+        return path[: -len("index.html")]
+    return path
