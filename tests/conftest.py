@@ -1,0 +1,105 @@
+"""Shared helpers: write a whole tiny site inline, build it into tmp_path, parse what came out."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from kexie_site.errors import BuildFailed
+from kexie_site.pipeline import BuildOptions, build
+
+REPO = Path(__file__).resolve().parent.parent
+
+SITE_TOML = """\
+[site]
+title = "测试科普站"
+base_url = "{base_url}"
+description = "测试用的每日科普站点"
+publisher = "测试市科学技术协会"
+icp = "鲁ICP备00000000号-1"
+
+[[columns]]
+name = "科言科语"
+slug = "kyky"
+description = "新技术"
+
+[[columns]]
+name = "一目了然科普汇"
+description = "一目了然"
+
+[feeds]
+limit = {limit}
+"""
+
+
+def article(title: str, date: str, column: str = "科言科语", body: str = "正文。", **meta) -> str:
+    """Markdown source of one article; extra front-matter keys as keyword arguments."""
+    lines = ["---", f'title: "{title}"', f"date: {date}", f"column: {column}"]
+    for key, value in meta.items():
+        if isinstance(value, (list, tuple)):
+            value = "[" + ", ".join(value) + "]"
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        lines.append(f"{key}: {value}")
+    lines += ["---", "", textwrap.dedent(body).strip(), ""]
+    return "\n".join(lines)
+
+
+def write_site(root: Path, files: dict[str, str | bytes], base_url: str = "https://kepu.example.cn/",
+               limit: int = 20, config: str | None = None) -> Path:
+    """Write site.toml (unless given in files) and the given files under root."""
+    root.mkdir(parents=True, exist_ok=True)
+    if "site.toml" not in files:
+        (root / "site.toml").write_text(config or SITE_TOML.format(base_url=base_url, limit=limit), "utf-8")
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, "utf-8")
+    return root
+
+
+NOW = "2026-12-01 12:00"
+
+
+def build_site(root: Path, out: Path | None = None, *, drafts=False, future=False, now=NOW):
+    """Build; returns (result, output dir). Raises BuildFailed on problems."""
+    out = out or root / "public"
+    result = build(root, out, BuildOptions(drafts=drafts, future=future, now=now))
+    return result, out
+
+
+def problems_of(root: Path, **kwargs):
+    """Build expecting failure; the problems reported."""
+    with pytest.raises(BuildFailed) as caught:
+        build_site(root, **kwargs)
+    return caught.value.problems
+
+
+def parse_html(path: Path):
+    return lxml.html.fromstring(path.read_bytes())
+
+
+def page(out: Path, url: str):
+    """The parsed page served at a site-relative URL ('' for home, 'columns/kyky/' …)."""
+    target = out / (url + "index.html" if url == "" or url.endswith("/") else url)
+    return parse_html(target)
+
+
+@pytest.fixture
+def example_site(tmp_path) -> Path:
+    """A copy of the repository's example site (site.toml + content/)."""
+    site = tmp_path / "example"
+    site.mkdir()
+    shutil.copy(REPO / "site.toml", site / "site.toml")
+    shutil.copytree(REPO / "content", site / "content")
+    return site
+
+
+def html_files(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
