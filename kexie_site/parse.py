@@ -64,9 +64,12 @@ def split_front_matter(text: str, path: str) -> tuple[tuple[str, int, str, int] 
 
 # ------------------------------------------------------------------ YAML
 
-def _lint_lines(front: str, first_line: int, path: str) -> list[Problem]:
-    """Mistakes of Chinese keyboards that YAML would answer with a confusing error or a wrong value."""
+def _lint_lines(front: str, first_line: int, path: str) -> tuple[list[Problem], str]:
+    """Mistakes of Chinese keyboards that YAML would answer with a confusing error or a wrong
+    value. Returns the problems and the text with those mistakes mended, so that the rest of
+    the front matter can still be checked and every problem reported in one run."""
     problems = []
+    mended = []
     for offset, line in enumerate(front.split("\n")):
         no = first_line + offset
         indent = re.match(r"^[ \t\u3000]*", line).group(0)
@@ -76,16 +79,19 @@ def _lint_lines(front: str, first_line: int, path: str) -> list[Problem]:
         elif "\t" in indent and line.strip():
             problems.append(error(path, no, "行首用了制表符 Tab (tab used for indentation)",
                                   "YAML 的缩进只能用空格，把 Tab 换成两个空格"))
+        line = indent.replace("\u3000", "  ").replace("\t", "  ") + line[len(indent):]
         if KEY_FULLWIDTH_COLON_RE.match(line) and not re.match(r"^[ \t]*[\w-]+[ \t]*:", line):
             key = re.split(r"[ \t\u3000]*：", line.strip().lstrip("- "), maxsplit=1)[0]
             problems.append(error(path, no, f"键 {key} 后面用了全角冒号 “：” (full-width colon after key)",
                                   f"把 “{key}：” 改成半角冒号加空格 “{key}: ”"))
+            line = re.sub(r"[ \t\u3000]*：[ \t\u3000]*", ": ", line, count=1)
         m = CURLY_VALUE_RE.match(line)
         if m and {"“": "”", "‘": "’"}[m.group(2)] == m.group(3):
             key = m.group(1)
             problems.append(error(path, no, f"{key} 的值两边是中文引号 {m.group(2)}…{m.group(3)} (curly quotes around value)",
                                   f"YAML 只认英文引号：写成 {key}: \"…\"；如果引号本来就是标题的一部分，写成 {key}: \"{m.group(2)}…{m.group(3)}\""))
-    return problems
+        mended.append(line)
+    return problems, "\n".join(mended)
 
 
 def _yaml_problem(exc: Exception, path: str, first_line: int) -> Problem:
@@ -99,7 +105,7 @@ def _yaml_problem(exc: Exception, path: str, first_line: int) -> Problem:
 def _to_python(node, loader, seen: set, depth: int, budget: list):
     """Plain Python values from a node tree, refusing aliases, deep nesting and huge trees."""
     if id(node) in seen:
-        raise _Refused(node, "front matter 里不能用 YAML 别名 (aliases * and anchors & are not allowed)")
+        raise _Refused(node, "front matter 里不能用 YAML 别名 (aliases * and anchors & are not allowed)", alias=True)
     if depth > MAX_DEPTH:
         raise _Refused(node, "front matter 嵌套太深 (nested too deeply)")
     budget[0] -= 1
@@ -120,10 +126,23 @@ def _hashable(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
+def _refused_line(exc: "_Refused", front: str) -> int:
+    """The line to blame: for an alias, where the alias (*name) is written, not its anchor."""
+    if exc.alias:
+        try:
+            for event in yaml.parse(front, Loader=_Loader):
+                if isinstance(event, yaml.AliasEvent):
+                    return event.start_mark.line
+        except yaml.YAMLError:
+            pass
+    return exc.node.start_mark.line
+
+
 class _Refused(Exception):
-    def __init__(self, node, message):
+    def __init__(self, node, message, alias=False):
         super().__init__(message)
         self.node = node
+        self.alias = alias
 
 
 def read_yaml(front: str, first_line: int, path: str):
@@ -131,23 +150,21 @@ def read_yaml(front: str, first_line: int, path: str):
     if len(front.encode("utf-8")) > MAX_FRONT_MATTER:
         return None, [error(path, first_line, f"front matter 超过 {MAX_FRONT_MATTER // 1024} KiB (too large)",
                             "front matter 只放标题、日期等几行元数据，正文写在结束的 --- 之后")]
-    problems = _lint_lines(front, first_line, path)
-    if problems:
-        return None, problems
+    problems, front = _lint_lines(front, first_line, path)
     loader = _Loader(front)
     try:
         try:
             root = loader.get_single_node()
         except (yaml.YAMLError, ValueError, RecursionError, TypeError) as exc:
-            return None, [_yaml_problem(exc, path, first_line)]
+            return None, problems + [_yaml_problem(exc, path, first_line)]
         if root is None:
-            return [], []
+            return [], problems
         if not isinstance(root, yaml.MappingNode):
-            return None, [error(path, first_line + root.start_mark.line,
+            return None, problems + [error(path, first_line + root.start_mark.line,
                                 "front matter 应该是 “键: 值” 的列表 (front matter is not a mapping)",
                                 "每行写成 key: value，冒号用半角 “:” 并在后面加一个空格")]
         entries, seen_keys = [], {}
-        budget = [MAX_NODES]
+        budget, seen_nodes = [MAX_NODES], set()
         for key_node, value_node in root.value:
             line = first_line + key_node.start_mark.line
             if not isinstance(key_node, yaml.ScalarNode):
@@ -160,9 +177,9 @@ def read_yaml(front: str, first_line: int, path: str):
                 continue
             seen_keys[key] = line
             try:
-                value = _to_python(value_node, loader, set(), 1, budget)
+                value = _to_python(value_node, loader, seen_nodes, 1, budget)
             except _Refused as exc:
-                problems.append(error(path, first_line + exc.node.start_mark.line, str(exc)))
+                problems.append(error(path, first_line + _refused_line(exc, front), str(exc)))
                 continue
             except (yaml.YAMLError, ValueError, RecursionError, TypeError, OverflowError) as exc:
                 problems.append(_yaml_problem(exc, path, first_line))
