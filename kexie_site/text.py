@@ -92,16 +92,14 @@ def slugify(text: str, limit: int = SLUG_MAX) -> str:
     for word in words:
         folded = _ascii_fold(word).lower()
         parts.extend(p for p in re.split(r"[^a-z0-9]+", folded) if p)
-    return _bound("-".join(parts), limit)
+    slug = _bound("-".join(parts), limit)
+    return f"{slug}-page" if slug in WINDOWS_RESERVED else slug   # no CON/ folders on Windows
 
 
 def sanitize_slug(value: str, limit: int = SLUG_MAX) -> str:
     """An editor's explicit slug made safe: ASCII a-z 0-9 and '-', never '/', '\\', '..' or a
     reserved device name. Chinese in it is turned into pinyin. Returns "" if nothing is left."""
-    slug = slugify(value, limit)
-    if slug in WINDOWS_RESERVED:
-        slug = f"{slug}-page"
-    return slug
+    return slugify(value, limit)
 
 
 def unique_slug(slug: str, taken: set[str]) -> str:

@@ -1,0 +1,100 @@
+"""Markdown that is right for Chinese, checked on the parsed HTML of the render stage."""
+from __future__ import annotations
+
+import lxml.html
+
+from kexie_site.markup import ImageInfo, render
+from kexie_site.model import ArticleDoc, Meta
+from kexie_site.dates import get_zone, parse_date
+
+
+def doc(body: str, path: str = "content/kyky/a.md") -> ArticleDoc:
+    meta = Meta(title="t", date=parse_date("2024-08-22", get_zone("Asia/Shanghai")), column="科言科语")
+    return ArticleDoc(path=path, sha256="x", meta=meta, body=body, body_line=6)
+
+
+def html_of(body: str, images=None, base_path="/"):
+    rendered, problems = render(doc(body), images or {}, base_path, 120)
+    return lxml.html.fragment_fromstring(rendered.html, create_parent="div"), rendered, problems
+
+
+def test_a_line_break_between_chinese_characters_disappears():
+    root, _, _ = html_of("第一行中文\n第二行中文，\n“第三行”\n**第四行**中文")
+    assert root.xpath("string(p)") == "第一行中文第二行中文，“第三行”第四行中文"
+
+
+def test_a_line_break_between_latin_words_stays_a_space():
+    root, _, _ = html_of("Brain-Computer\nInterface 是\n脑机接口")
+    text = root.xpath("string(p)")
+    assert "Brain-Computer\nInterface" in text or "Brain-Computer Interface" in text
+    assert "是脑机接口" in text
+
+
+def test_code_blocks_keep_their_line_breaks():
+    root, _, _ = html_of("```\n中文\n中文\n```")
+    assert root.xpath("string(pre/code)") == "中文\n中文\n"
+
+
+def test_emphasis_next_to_chinese_punctuation():
+    root, _, _ = html_of("这是**我想做的事。**所以继续。\n\n**《三体》**的作者\n\n中文*强调*中文")
+    strongs = [s.text_content() for s in root.iter("strong")]
+    assert strongs == ["我想做的事。", "《三体》"]
+    assert [e.text_content() for e in root.iter("em")] == ["强调"]
+    assert "*" not in root.text_content()
+
+
+def test_an_image_with_a_title_alone_becomes_a_figure_with_lazy_loading_and_size():
+    images = {"kyky/images/a.png": ImageInfo("kyky/images/a.png", 640, 360)}
+    root, rendered, problems = html_of('前文\n\n![卫星示意图](images/a.png "北斗卫星分布")\n\n后文', images, "/kexie/kepu/")
+    assert problems == ()
+    figure = root.find("figure")
+    assert figure is not None and root.xpath("count(p/figure)") == 0
+    img = figure.find("img")
+    assert img.get("src") == "/kexie/kepu/kyky/images/a.png"
+    assert (img.get("alt"), img.get("loading"), img.get("width"), img.get("height")) == ("卫星示意图", "lazy", "640", "360")
+    assert img.get("data-src") is None and img.get("title") is None
+    assert figure.findtext("figcaption") == "北斗卫星分布"
+    assert rendered.images == ("kyky/images/a.png",)
+
+
+def test_an_inline_image_or_one_without_title_is_not_a_figure():
+    images = {"kyky/a.png": ImageInfo("kyky/a.png", 1, 1)}
+    root, _, _ = html_of("文字 ![图](a.png \"题\") 文字\n\n![无题](a.png)", images)
+    assert root.find(".//figure") is None
+    assert all(i.get("loading") == "lazy" for i in root.iter("img"))
+
+
+def test_a_missing_image_is_a_warning_on_its_line():
+    _, _, problems = html_of("第一段\n\n![图](images/none.png)")
+    assert [(p.severity, p.line) for p in problems] == [("warning", 8)]
+
+
+def test_an_image_outside_content_is_an_error():
+    _, _, problems = html_of("![x](../../../etc/passwd.png)")
+    assert [p.severity for p in problems] == ["error"]
+
+
+def test_chinese_headings_get_valid_unique_stable_ids():
+    root, rendered, _ = html_of("## 什么是黑洞\n\n正文\n\n## 什么是黑洞\n\n### 123\n\n## ！！！")
+    ids = [h.get("id") for h in root.xpath("h2|h3")]
+    assert ids[0] == "shenme-shi-heidong"
+    assert len(set(ids)) == len(ids)
+    assert all(i and " " not in i and i.isascii() for i in ids)
+    again, _, _ = html_of("## 什么是黑洞\n\n正文\n\n## 什么是黑洞\n\n### 123\n\n## ！！！")
+    assert [h.get("id") for h in again.xpath("h2|h3")] == ids
+    assert [h.text for h in rendered.headings][0] == "什么是黑洞"
+
+
+def test_automatic_summary_is_plain_text_from_the_prose():
+    body = "## 小标题\n\n**黑洞**是一种[天体](https://example.org)，引力&强。它吞噬物质！\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n脚注[^1]。\n\n[^1]: 注释"
+    _, rendered, _ = html_of(body)
+    summary = rendered.auto_summary
+    assert summary.startswith("黑洞是一种天体，引力&强。它吞噬物质！")
+    for leak in ("**", "[", "](", "<", "&amp;", "小标题", "注释", "|"):
+        assert leak not in summary
+
+
+def test_word_count_and_reading_time_of_a_rendered_article():
+    _, rendered, _ = html_of("汉" * 800 + " and some English words here")
+    assert rendered.han == 800 and rendered.words == 5
+    assert rendered.reading_minutes == 3
