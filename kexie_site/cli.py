@@ -72,8 +72,10 @@ def cmd_build(args) -> int:
         f"  定时 scheduled  {len(result.scheduled)}" + (f"  ({', '.join(result.scheduled)})" if result.scheduled else ""),
         f"  草稿 drafts     {len(result.drafts)}" + (f"  ({', '.join(result.drafts)})" if result.drafts else ""),
         f"  跳过 skipped    {len(result.skipped)}",
-        f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed",
+        f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed"
+        + (f", {len(r.kept)} kept (not ours)" if r.kept else ""),
         f"  警告 warnings   {len(result.problems)}",
+        *(f"  过大或过慢 heavy {h}" for h in result.heavy),
         f"  用时 time       {result.seconds:.2f} s",
     ]
     print("\n".join(lines))

@@ -20,6 +20,7 @@ from . import urls
 from .errors import Problem, error, warning
 from .mdext import ChineseExtension
 from .model import ArticleDoc, Heading, Rendered
+from .sanitize import sanitize_html
 from .text import count_text, reading_minutes, slugify, summarize
 
 CONTENT_DIR = "content"
@@ -118,7 +119,7 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
     ours.reset()
     ours.resolver = resolver
     try:
-        html = md.convert(doc.body)
+        html = sanitize_html(md.convert(doc.body))
     finally:
         ours.resolver = None
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))

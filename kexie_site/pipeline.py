@@ -19,7 +19,12 @@ from .pages import plan_pages, render_page, site_context
 from .parse import parse_article
 from .sources import read_sources
 from .templates import make_env, static_files, theme_dirs
-from .writer import WriteReport, write_outputs
+from .writer import PublishRefused, WriteReport, output_dir_problem, publish, site_lock
+
+
+CACHE_DIR = ".kexie-cache"
+SLOW_SECONDS = 1.0
+HUGE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class BuildResult:
     problems: tuple[Problem, ...]        # warnings only: errors raise BuildFailed
     report: WriteReport
     seconds: float
+    heavy: tuple[str, ...] = ()          # files that were huge or slow, with size and time
     output_dir: Path = field(default=Path("public"))
 
 
@@ -60,9 +66,22 @@ def find_collisions(outputs: list[Output]) -> list[Problem]:
 
 
 def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = BuildOptions()) -> BuildResult:
-    started = time.perf_counter()
+    """Build the site in site_dir into out_dir (default site_dir/public). Raises BuildFailed with
+    every problem found; the output directory is then left as it was."""
     site_dir = Path(site_dir)
     out_dir = Path(out_dir) if out_dir is not None else site_dir / "public"
+    refused = output_dir_problem(site_dir, out_dir)
+    if refused:
+        raise BuildFailed([refused])
+    try:
+        with site_lock(site_dir / CACHE_DIR / "build.lock"):
+            return _build(site_dir, out_dir, options)
+    except PublishRefused as refused:
+        raise BuildFailed(refused.problems)
+
+
+def _build(site_dir: Path, out_dir: Path, options: BuildOptions) -> BuildResult:
+    started = time.perf_counter()
     problems: list[Problem] = []
 
     # read
@@ -103,8 +122,14 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
     # render
     images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
     rendered = {}
+    heavy = []
+    sizes = {s.path: len(s.data) for s in sources.markdown}
     for doc in published:
+        tick = time.perf_counter()
         out, found = render(doc, images, config.base_path, config.summary_length)
+        spent = time.perf_counter() - tick
+        if spent > SLOW_SECONDS or sizes[doc.path] > HUGE_BYTES:
+            heavy.append(f"{doc.path} ({sizes[doc.path] / 1024 / 1024:.1f} MiB, {spent:.1f} s)")
         problems.extend(found)
         rendered[doc.path] = out
     if has_errors(problems):
@@ -134,10 +159,13 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
         raise BuildFailed(problems)
 
     # write
-    report = write_outputs(outputs, out_dir)
+    try:
+        report = publish(outputs, out_dir)
+    except PublishRefused as refused:
+        raise BuildFailed(refused.problems)
     return BuildResult(
         articles=len(site.articles), pages=len(specs), feeds=len(feeds),
         scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
         skipped=sources.skipped, problems=sort_problems(problems), report=report,
-        seconds=time.perf_counter() - started, output_dir=out_dir,
+        seconds=time.perf_counter() - started, output_dir=out_dir, heavy=tuple(heavy),
     )

@@ -1,0 +1,349 @@
+"""Safe publishing: never lose an editor's files, never leave a half-built site, never write
+outside the output, escape everything."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, article, build_site, page, parse_html, problems_of, write_site
+from kexie_site import writer
+from kexie_site.errors import BuildFailed
+from kexie_site.writer import site_lock
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def snapshot(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, str]:
+    """Every file and folder under root (not following links) with a hash of its bytes."""
+    found = {}
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        here = Path(folder)
+        if any(here == s or s in here.parents for s in skip):
+            dirs[:] = []
+            continue
+        for d in dirs:
+            if (here / d) not in skip:
+                found[str((here / d).relative_to(root)) + "/"] = "dir"
+        for f in files:
+            p = here / f
+            found[str(p.relative_to(root))] = "link:" + os.readlink(p) if p.is_symlink() else \
+                hashlib.sha256(p.read_bytes()).hexdigest()
+    return found
+
+
+def two_articles(**extra):
+    return {
+        "content/a.md": article("黑洞", "2024-08-22", tags=["天文"]),
+        "content/b.md": article("白洞", "2024-08-23", column="一目了然科普汇"),
+        **extra,
+    }
+
+
+# ------------------------------------------------------------------ atomic publish
+
+@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_build_that_fails_halfway_leaves_the_old_output_identical(tmp_path, monkeypatch, failure):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    (out / "CNAME").write_text("kepu.example.cn")
+    before = snapshot(out)
+    (site / "content" / "c.md").write_text(article("新文章", "2024-08-24"), "utf-8")
+    (site / "content" / "a.md").write_text(article("黑洞（修订）", "2024-08-22"), "utf-8")
+
+    calls = {"n": 0}
+    real = writer._bytes_of
+
+    def failing(output):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise failure
+        return real(output)
+
+    monkeypatch.setattr(writer, "_bytes_of", failing)
+    with pytest.raises(type(failure)):
+        build_site(site)
+    assert snapshot(out) == before
+    assert not list(out.parent.glob(".public.kexie-*"))
+    monkeypatch.undo()
+    result, _ = build_site(site)
+    assert result.articles == 3
+
+
+def test_a_killed_build_leaves_the_old_output_and_the_next_build_recovers(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    before = snapshot(out)
+    (site / "content" / "c.md").write_text(article("新文章", "2024-08-24"), "utf-8")
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        from pathlib import Path
+        from kexie_site import writer
+        from kexie_site.pipeline import build, BuildOptions
+        real, n = writer._bytes_of, [0]
+        def dying(output):
+            n[0] += 1
+            if n[0] == 8:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(output)
+        writer._bytes_of = dying
+        build(Path({str(site)!r}), None, BuildOptions(now="2026-12-01"))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -9
+    assert snapshot(out) == before
+    result, _ = build_site(site)
+    assert result.articles == 3
+    assert not list(out.parent.glob(".public.kexie-*"))
+
+
+def test_an_old_output_caught_between_the_two_renames_is_put_back(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    before = snapshot(out)
+    staging, old = writer.side_paths(out)
+    os.rename(out, old)                     # as if killed between the two renames of a swap
+    staging.mkdir()
+    (staging / "half.html").write_text("x")
+    writer.recover(out)
+    assert snapshot(out) == before and not old.exists() and not staging.exists()
+
+
+def test_unchanged_files_keep_their_inode_and_mtime(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    first = out / "2024/08/23/baidong/index.html"
+    stat = first.stat()
+    (site / "content" / "a.md").write_text(article("黑洞", "2024-08-22", body="改过的正文。", tags=["天文"]), "utf-8")
+    result, _ = build_site(site)
+    again = first.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    assert "2024/08/22/heidong/index.html" in result.report.written
+    assert "2024/08/23/baidong/index.html" in result.report.unchanged
+
+
+def test_two_builds_at_once_cannot_interleave(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    with site_lock(site / ".kexie-cache" / "build.lock"):
+        problems = problems_of(site)
+    assert "另一个构建" in problems[0].message
+    assert not (site / "public").exists()
+    build_site(site)
+
+
+# ------------------------------------------------------------------ files we did not create
+
+def test_foreign_files_survive_and_are_never_overwritten(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    (out / "favicon.ico").write_bytes(b"\x00icon")
+    (out / "baidu_verify_abc.html").write_text("verify")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main")
+    build_site(site)
+    assert (out / "favicon.ico").read_bytes() == b"\x00icon"
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main"
+
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "index.html").write_text("my own page")
+    problems = problems_of(site, out=other)
+    assert "index.html" in problems[0].message and "不会覆盖" in problems[0].message
+    assert (other / "index.html").read_text() == "my own page"
+    assert sorted(p.name for p in other.iterdir()) == ["index.html"]
+
+
+@pytest.mark.parametrize("where", ["content", "site", "inside-content", "parent", "home", "root"])
+def test_dangerous_output_directories_are_refused(tmp_path, monkeypatch, where):
+    site = write_site(tmp_path / "sites" / "site", two_articles())
+    monkeypatch.setenv("HOME", str(tmp_path / "sites"))
+    out = {"content": site / "content", "site": site, "inside-content": site / "content" / "out",
+           "parent": site.parent, "home": tmp_path / "sites", "root": Path("/")}[where]
+    before = snapshot(tmp_path)
+    problems = problems_of(site, out=out)
+    assert "不能用这个输出目录" in problems[0].message
+    assert snapshot(tmp_path) == before
+
+
+def test_an_output_directory_reached_through_a_symlink_is_checked_on_its_real_path(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    link = tmp_path / "looks-harmless"
+    link.symlink_to(site / "content")
+    problems = problems_of(site, out=link)
+    assert "content" in problems[0].message
+
+
+# ------------------------------------------------------------------ containment
+
+def test_a_path_traversal_slug_stays_inside_the_output(tmp_path):
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22", slug='"../../../../evil"')})
+    before = snapshot(tmp_path, skip=(site / "public", site / ".kexie-cache"))
+    _, out = build_site(site)
+    assert (out / "2024/08/22/evil/index.html").is_file()
+    assert snapshot(tmp_path, skip=(site / "public", site / ".kexie-cache")) == before
+
+
+def test_an_image_that_leaves_the_site_is_an_error_and_is_not_copied(tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(PNG)
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22", body="![x](../../secret.png)")})
+    problems = problems_of(site)
+    assert [(p.path, p.line) for p in problems] == [("content/a.md", 7)]
+    assert not (site / "public").exists()
+
+
+def test_symlinks_in_content_are_not_followed_and_loops_do_not_hang(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "leak.md").write_text(article("不该发布", "2024-08-22"), "utf-8")
+    site = write_site(tmp_path / "site", two_articles())
+    (site / "content" / "linked").symlink_to(outside, target_is_directory=True)
+    (site / "content" / "loop").symlink_to(site / "content", target_is_directory=True)
+    (site / "content" / "leak.md").symlink_to(outside / "leak.md")
+    result, out = build_site(site)
+    assert result.articles == 2
+    assert "content/leak.md" in result.skipped
+    assert "不该发布" not in (out / "feed.xml").read_text("utf-8")
+
+
+def test_editor_lock_and_backup_files_are_skipped_and_counted(tmp_path):
+    junk = {f"content/{name}": article("垃圾", "2024-08-20") for name in ("~$draft.md", ".hidden.md", "a.md~", ".a.md.swp")}
+    site = write_site(tmp_path / "site", two_articles(**junk))
+    result, _ = build_site(site)
+    assert result.articles == 2
+    assert sorted(result.skipped) == sorted(junk)
+
+
+def test_outputs_differing_only_in_letter_case_are_an_error_naming_both(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/a.md": article("黑洞", "2024-08-22", body="![a](img/Photo.png)\n\n![b](img/photo.PNG)"),
+        "content/img/Photo.png": PNG, "content/img/photo.PNG": PNG,
+    })
+    problems = problems_of(site)
+    assert len(problems) == 1
+    assert "content/img/Photo.png" in problems[0].path + problems[0].message
+    assert "content/img/photo.PNG" in problems[0].path + problems[0].message
+
+
+# ------------------------------------------------------------------ escaping
+
+XSS = '<script>alert("x")</script> & \'q\' ]]> </title>'
+
+
+def test_a_hostile_title_renders_as_text_in_page_feed_and_json_ld(tmp_path):
+    title = XSS
+    src = "---\ntitle: " + json.dumps(title) + "\ndate: 2024-08-22\ncolumn: 科言科语\n" \
+          "summary: " + json.dumps("摘要 <b>粗</b> & ]]>") + "\ntags: [\"<i>t</i>\"]\n---\n正文。\n"
+    site = write_site(tmp_path / "site", {"content/a.md": src})
+    _, out = build_site(site)
+    doc = parse_html(next(out.glob("2024/08/22/*/index.html")))
+    assert doc.xpath("string(//h1)") == title
+    assert doc.xpath("string(//title)").startswith(title)
+    assert doc.xpath("//meta[@property='og:title']/@content") == [title]
+    scripts = doc.xpath("//script")
+    assert [s.get("type") for s in scripts] == ["application/ld+json"]
+    assert json.loads(scripts[0].text)["headline"] == title
+    assert doc.xpath("//b") == [] and doc.xpath("//i") == []
+    assert "<i>t</i>" in doc.xpath("string(//ul[@class='tags'])")
+    for name in ("feed.xml", "atom.xml"):
+        feed = feedparser.parse((out / name).read_bytes())
+        assert feed.bozo == 0
+        assert feed.entries[0].title == title
+    home = page(out, "")
+    assert home.xpath("//script") == []
+    assert title in home.xpath("string(//main)")
+
+
+def test_dangerous_links_and_raw_html_are_neutralized(tmp_path):
+    body = """
+    [js](javascript:alert(1)) [vb](vbscript:msgbox) [data](data:text/html;base64,PHNjcmlwdD4=)
+    [ok](https://example.org/) ![pic](data:image/png;base64,iVBORw0KGgo=)
+
+    <div onclick="alert(1)"><span class="note">保留</span><script>alert(2)</script></div>
+    <iframe src="https://evil.example/"></iframe><form action="/x"><input></form>
+    <a href="JaVaScRiPt:alert(3)">mixed</a> <img src=x onerror="alert(4)" alt="e">
+
+    {{ 7 * 7 }} {% raw %}x{% endraw %}
+    """
+    site = write_site(tmp_path / "site", {"content/a.md": article("链接", "2024-08-22", body=body)})
+    _, out = build_site(site)
+    doc = parse_html(next(out.glob("2024/08/22/*/index.html")))
+    body_el = doc.xpath("//div[@class='article-body']")[0]
+    hrefs = body_el.xpath(".//a/@href")
+    assert hrefs == ["https://example.org/"]
+    assert body_el.xpath(".//img/@src") == ["data:image/png;base64,iVBORw0KGgo=", "x"]
+    assert body_el.xpath(".//script|.//iframe|.//form|.//input") == []
+    assert body_el.xpath(".//@onclick|.//@onerror") == []
+    assert body_el.xpath("string(.//span[@class='note'])") == "保留"
+    text = body_el.text_content()
+    assert "{{ 7 * 7 }}" in text and "{% raw %}" in text and "49" not in text
+
+
+# ------------------------------------------------------------------ bounded input
+
+def test_billion_laughs_is_bounded_in_time(tmp_path):
+    lines = ["---", "title: x", "date: 2024-01-01", "column: kyky", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]" for i in range(1, 10)]
+    site = write_site(tmp_path / "site", {"content/a.md": "\n".join(lines + ["---", "x"])})
+    started = time.perf_counter()
+    problems = problems_of(site)
+    assert time.perf_counter() - started < 10
+    assert any("别名" in p.message for p in problems)
+
+
+def test_deep_nesting_and_a_huge_article_neither_crash_nor_hang(tmp_path):
+    deep = "---\ntitle: x\ndate: 2024-01-01\ncolumn: kyky\ntags: " + "[" * 3000 + "]" * 3000 + "\n---\n"
+    site = write_site(tmp_path / "site", {"content/deep.md": deep})
+    assert problems_of(site)[0].path == "content/deep.md"
+    huge = article("很长的文章", "2024-08-22", body=("这是一段很长的文字。" * 100 + "\n\n") * 1500)
+    site2 = write_site(tmp_path / "site2", {"content/huge.md": huge})
+    result, out = build_site(site2)
+    assert result.articles == 1
+    assert any("content/huge.md" in h for h in result.heavy)
+
+
+def test_the_whole_build_writes_nothing_outside_the_output_and_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    site = write_site(tmp_path / "site", two_articles(**{"content/img/a.png": PNG}))
+    (site / "content" / "a.md").write_text(article("黑洞", "2024-08-22", body="![图](img/a.png \"注\")"), "utf-8")
+    before = snapshot(tmp_path)
+    out = tmp_path / "site" / "public"
+    build_site(site)
+    build_site(site)
+    after = snapshot(tmp_path, skip=(out, site / ".kexie-cache"))
+    assert after == {k: v for k, v in before.items()}
+    assert (out / "img" / "a.png").is_file()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400), st.text(max_size=200))
+def test_random_input_gives_a_site_or_problems_never_a_crash(tmp_path, data, text):
+    site = tmp_path / f"s{abs(hash((data, text)))}"
+    write_site(site, {"content/a.md": data, "content/b.md": "---\n" + text, "content/c.md": article("好", "2024-08-22")})
+    try:
+        result, _ = build_site(site)
+        assert result.articles >= 1
+    except BuildFailed as failed:
+        assert failed.problems and all(p.path and p.line >= 1 for p in failed.problems)
+
+
+def test_no_input_makes_the_cli_print_a_traceback(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/a.md": b"\xff\xfe\x00garbage", "content/b.md": "---\n[[[\n---\n", "content/c.md": "---\n",
+    })
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
