@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--drafts", action="store_true", help="also publish drafts (draft: true)")
     b.add_argument("--future", action="store_true", help="also publish articles dated in the future")
     b.add_argument("--now", default=None, help="take this time as now for scheduling (e.g. 2024-08-22 08:00)")
+    b.add_argument("--no-cache", action="store_true", help="ignore the cache in .kexie-cache/ (same output, slower)")
+    b.add_argument("--jobs", type=int, default=0, help="processes for Markdown (default: one per core)")
     b.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser
 
@@ -48,13 +51,28 @@ def print_problems(problems: tuple[Problem, ...]) -> None:
         print(p.format(), file=sys.stderr)
 
 
+def _progress():
+    """A one-line progress display on a terminal (builds longer than a couple of seconds);
+    nothing at all when stderr is not a TTY (CI logs, pipes)."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - started > 1.5 and total:
+            print(f"\r  {stage} {done}/{total} ", end="", file=sys.stderr, flush=True)
+    return show
+
+
 def cmd_build(args) -> int:
     from .pipeline import BuildOptions, build
 
     site = Path(args.site)
     output = Path(args.output) if args.output else None
     try:
-        result = build(site, output, BuildOptions(drafts=args.drafts, future=args.future, now=args.now))
+        result = build(site, output, BuildOptions(drafts=args.drafts, future=args.future, now=args.now,
+                                                  cache=not args.no_cache, jobs=max(0, args.jobs),
+                                                  progress=_progress()))
     except BuildFailed as failed:
         print_problems(failed.problems)
         errors = sum(p.is_error for p in failed.problems)
@@ -62,6 +80,8 @@ def cmd_build(args) -> int:
         print(f"构建失败 build failed: {errors} 个错误 error(s), {warnings} 个警告 warning(s)；"
               f"输出目录没有改动 (output left untouched)", file=sys.stderr)
         return EXIT_PROBLEMS
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)
     print_problems(result.problems)
     r = result.report
     lines = [
@@ -74,6 +94,8 @@ def cmd_build(args) -> int:
         f"  跳过 skipped    {len(result.skipped)}",
         f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed"
         + (f", {len(r.kept)} kept (not ours)" if r.kept else ""),
+        f"  排版 rendered   {result.markdown_renders} Markdown, {result.pages_rendered} pages"
+        + ("  (没有变化 nothing changed)" if result.fast else ""),
         f"  警告 warnings   {len(result.problems)}",
         *(f"  过大或过慢 heavy {h}" for h in result.heavy),
         f"  用时 time       {result.seconds:.2f} s",

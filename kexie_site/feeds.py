@@ -41,7 +41,7 @@ def absolute_html(html: str, page_url: str) -> str:
 
 
 def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str, feed_url: str,
-          articles: tuple[Article, ...], atom: bool) -> bytes:
+          articles: tuple[Article, ...], atom: bool, html_of) -> bytes:
     c = site.config
     items = articles[: c.feed_limit]
     fg = FeedGenerator()
@@ -70,7 +70,7 @@ def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str,
         fe.published(article.date.astimezone(zone))
         fe.updated(article.updated.astimezone(zone))
         fe.summary(article.summary or article.title)
-        fe.content(absolute_html(article.html, link), type="html")
+        fe.content(absolute_html(html_of(article), link), type="html")
         if article.meta.author:
             fe.author({"name": article.meta.author})
             fe.dc.dc_creator(article.meta.author)
@@ -80,7 +80,8 @@ def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str,
     return data
 
 
-def build_feeds(site: Site, zone: tzinfo) -> tuple[Output, ...]:
+def build_feeds(site: Site, zone: tzinfo, html_of) -> tuple[Output, ...]:
+    """RSS and Atom of the site and of each column; `html_of(article)` gives an article's HTML."""
     c = site.config
     outputs = []
     targets: list[tuple[str, str, str, tuple[Article, ...]]] = [
@@ -89,8 +90,8 @@ def build_feeds(site: Site, zone: tzinfo) -> tuple[Output, ...]:
         targets.append((group.url, f"{group.title} · {c.title}", group.column.description or c.description, group.articles))
     for page_url, title, description, articles in targets:
         rss, atom = urls.feeds(page_url)
-        outputs.append(Output(rss, _feed(site, zone, title, description, page_url, rss, articles, atom=False), origin="RSS"))
-        outputs.append(Output(atom, _feed(site, zone, title, description, page_url, atom, articles, atom=True), origin="Atom"))
+        outputs.append(Output(rss, _feed(site, zone, title, description, page_url, rss, articles, False, html_of), origin="RSS"))
+        outputs.append(Output(atom, _feed(site, zone, title, description, page_url, atom, articles, True, html_of), origin="Atom"))
     return tuple(outputs)
 
 

@@ -95,19 +95,32 @@ def plain_text(html: str) -> tuple[str, str]:
     return everything, " ".join(prose)
 
 
+def lookups_valid(lookups: list, images: Mapping[str, ImageInfo]) -> bool:
+    """Whether the images a cached render looked up are still what they were."""
+    for target, seen in lookups:
+        info = images.get(target)
+        if (info is None) != (seen is None) or (info is not None and [info.url, info.width, info.height] != seen):
+            return False
+    return True
+
+
 def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
-           summary_length: int) -> tuple[Rendered, tuple[Problem, ...]]:
+           summary_length: int) -> tuple[Rendered, tuple[Problem, ...], list]:
+    """(rendered article, problems, the image lookups the result depends on)."""
     problems: list[Problem] = []
+    lookups: list = []
 
     def resolver(src: str):
         target = resolve_local(doc.path, src)
         if target is None:
             return None
+        info = images.get(target) if target else None
+        if target:
+            lookups.append([target, [info.url, info.width, info.height] if info else None])
         if target == "":
             problems.append(error(doc.path, _line_of(doc, src), f"图片 {src!r} 指向 content/ 之外 (image outside the site)",
                                   "把图片放进 content/ 目录下，用相对路径引用"))
             return None
-        info = images.get(target)
         if info is None:
             problems.append(warning(doc.path, _line_of(doc, src), f"图片文件不存在 (image not found): {src}",
                                     f"检查文件名和路径：应该在 content/{target}"))
@@ -130,7 +143,7 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
         han=han, words=words, reading_minutes=reading_minutes(han, words),
         auto_summary=summarize(prose or everything, summary_length),
     )
-    return rendered, tuple(problems)
+    return rendered, tuple(problems), lookups
 
 
 def _flatten(tokens) -> list[Heading]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping
+from typing import Callable, Mapping
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,13 @@ class Config:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A Markdown file as read from content/: path relative to the site, posix separators."""
+    """A Markdown file of content/: path relative to the site, posix separators. `data` is None
+    when the file is unchanged since the last build (same size and mtime): its hash is known."""
     path: str
-    data: bytes
+    data: bytes | None
     sha256: str
+    size: int = 0
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Rendered:
     text: str                # plain text of the body, for counts and summaries
     headings: tuple[Heading, ...] = ()
     images: tuple[str, ...] = ()       # content-relative paths of local images used
+    key: str = ""                      # identifies the HTML (file hash, settings, images looked up)
     han: int = 0
     words: int = 0
     reading_minutes: int = 0
@@ -200,8 +204,11 @@ class PageSpec:
 
 @dataclass(frozen=True)
 class Output:
-    """A file of the built site: bytes to write, or a file to copy."""
+    """A file of the built site: bytes, a file to copy, or a function making the bytes (called
+    only when `key` differs from the last build's, so unchanged pages are not rendered)."""
     path: str
     data: bytes | None = None
     source: str | None = None
     origin: str = ""         # what produced it, for collision messages
+    key: str = ""            # same key as last time: the file published then is still right
+    produce: Callable[[], bytes] | None = None

@@ -12,20 +12,28 @@ import jinja2
 
 from . import urls
 from .errors import Problem, error
-from .model import Article, Group, Output, PageSpec, Site
+from .cache import digest
+from .model import Article, Group, PageSpec, Site, YearArchive
 
 HOME_PER_COLUMN = 5
 
 
+def group_view(group: Group) -> dict:
+    """What a page shows of a group it does not list: name, link and size, not its articles
+    (so that a page changes only when what it shows changes)."""
+    return {"key": group.key, "title": group.title, "url": group.url, "column": group.column,
+            "tag": group.tag, "count": len(group.articles)}
+
+
 def site_context(site: Site) -> dict:
+    """The same on every page: nothing in it may change when one article does."""
     c = site.config
     rss, atom = urls.feeds()
     return {
         "title": c.title, "description": c.description, "base_url": c.base_url, "base_path": c.base_path,
         "language": c.language, "publisher": c.publisher, "icp": c.icp,
-        "columns": site.columns, "rss": rss, "atom": atom,
-        "article_count": len(site.articles),
-        "tag_count": len(site.tags),
+        "columns": [{"key": g.key, "title": g.title, "url": g.url, "column": g.column} for g in site.columns],
+        "rss": rss, "atom": atom,
     }
 
 
@@ -45,7 +53,8 @@ def _page(site: Site, kind: str, url: str, title: str, description: str = "", co
         "kind": kind, "url": url, "title": title,
         "description": description or site.config.description,
         "canonical": urls.absolute(site.config.base_url, url),
-        "feeds": _feeds(site, column), "column": column,
+        "feeds": _feeds(site, column),
+        "column": {"key": column.key, "title": column.title, "url": column.url} if column else None,
     }
 
 
@@ -66,7 +75,7 @@ def _paginated(site: Site, kind: str, group: Group, title: str, column: Group | 
         description = (group.column.description if group.column else "") or f"{title}，共 {len(group.articles)} 篇文章"
         yield PageSpec(urls.output_file(url), url, "list.html", {
             "page": _page(site, kind, url, page_title, description, column),
-            "group": group, "articles": chunk, "pagination": pagination,
+            "group": group_view(group), "articles": chunk, "pagination": pagination,
         })
 
 
@@ -99,7 +108,7 @@ def article_jsonld(site: Site, article: Article) -> dict:
 def plan_pages(site: Site) -> tuple[PageSpec, ...]:
     c = site.config
     specs: list[PageSpec] = []
-    home_columns = [{"group": g, "articles": g.articles[:HOME_PER_COLUMN]} for g in site.columns]
+    home_columns = [{"group": group_view(g), "articles": g.articles[:HOME_PER_COLUMN]} for g in site.columns]
     specs.append(PageSpec(urls.output_file(urls.HOME), urls.HOME, "index.html", {
         "page": _page(site, "home", urls.HOME, c.title),
         "articles": site.articles[: c.home_limit], "home_columns": home_columns,
@@ -117,7 +126,7 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
     for group in site.tags:
         specs.extend(_paginated(site, "tag", group, f"标签：{group.title}"))
     specs.append(PageSpec(urls.output_file(urls.TAGS), urls.TAGS, "tags.html", {
-        "page": _page(site, "tags", urls.TAGS, "全部标签"), "tags": site.tags,
+        "page": _page(site, "tags", urls.TAGS, "全部标签"), "tags": [group_view(g) for g in site.tags],
     }))
     specs.append(PageSpec(urls.output_file(urls.ARCHIVE), urls.ARCHIVE, "archive.html", {
         "page": _page(site, "archive", urls.ARCHIVE, "文章归档"), "years": site.years,
@@ -150,11 +159,39 @@ def template_problem(exc: Exception, fallback: str) -> Problem:
     return error(path, line, f"模板出错 (template error): {type(exc).__name__}: {exc}")
 
 
-def render_page(spec: PageSpec, env: jinja2.Environment, site_ctx: dict) -> tuple[Output | None, Problem | None]:
+def _fingerprint(value, memo: dict) -> object:
+    """A small stand-in for a context value, equal whenever what a template could show of it is
+    equal: an article by its metadata and the key of its HTML (never the HTML itself)."""
+    if isinstance(value, Article):
+        found = memo.get(id(value))
+        if found is None:
+            found = digest(value.meta, value.id, value.slug, value.url, value.summary, value.column, value.tags,
+                           value.rendered, value.prev, value.next, value.cover_url)
+            memo[id(value)] = found
+        return found
+    if isinstance(value, dict):
+        return tuple((k, _fingerprint(v, memo)) for k, v in sorted(value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_fingerprint(v, memo) for v in value)
+    if isinstance(value, Group):
+        return ("group", value.key, value.title, value.url, value.column, value.tag,
+                tuple(_fingerprint(a, memo) for a in value.articles))
+    if isinstance(value, YearArchive):
+        return ("year", value.year, value.url, tuple(_fingerprint(m, memo) for m in value.months))
+    return value
+
+
+def page_key(spec: PageSpec, site_key: str, memo: dict) -> str:
+    """Changes whenever the page's bytes could: same key, same page (no need to render it)."""
+    return digest(site_key, spec.template, spec.url, _fingerprint(dict(spec.context), memo))
+
+
+def render_page(spec: PageSpec, env: jinja2.Environment, site_ctx: dict, html_of) -> tuple[bytes | None, Problem | None]:
+    """The page's bytes; `html_of(article)` gives an article's HTML (loaded only for its page)."""
     try:
         template = env.get_template(spec.template)
-        html = template.render(site=site_ctx, **spec.context)
+        extra = {"content": html_of(spec.context["article"])} if "article" in spec.context else {}
+        html = template.render(site=site_ctx, **spec.context, **extra)
     except Exception as exc:  # a theme bug must become a Problem, whatever Jinja raised
         return None, template_problem(exc, spec.template)
-    return Output(spec.path, html.encode("utf-8"), origin=spec.template), None
-
+    return html.encode("utf-8"), None

@@ -35,7 +35,7 @@ KEY_FULLWIDTH_COLON_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_\u4e00-\u9fff][
 CURLY_VALUE_RE = re.compile(r"^[ \t]*([A-Za-z_][\w-]*)[ \t]*:[ \t]*([“‘]).*([”’])[ \t]*$")
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):   # libyaml when there, same results
     """SafeLoader that leaves dates as text: we parse them ourselves, with the site's time zone."""
 
 
@@ -94,8 +94,11 @@ def _lint_lines(front: str, first_line: int, path: str) -> tuple[list[Problem], 
     return problems, "\n".join(mended)
 
 
-def _yaml_problem(exc: Exception, path: str, first_line: int) -> Problem:
+def _yaml_problem(exc: Exception, path: str, first_line: int, front: str = "") -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if mark is not None and context is not None and mark.line >= front.count("\n"):
+        mark = context      # an error at the very end: blame where the unclosed thing began
     line = first_line + mark.line if mark is not None else first_line
     what = getattr(exc, "problem", None) or str(exc).split("\n")[0]
     return error(path, line, f"front matter 不是合法的 YAML (invalid YAML)：{what}",
@@ -156,7 +159,7 @@ def read_yaml(front: str, first_line: int, path: str):
         try:
             root = loader.get_single_node()
         except (yaml.YAMLError, ValueError, RecursionError, TypeError) as exc:
-            return None, problems + [_yaml_problem(exc, path, first_line)]
+            return None, problems + [_yaml_problem(exc, path, first_line, front)]
         if root is None:
             return [], problems
         if not isinstance(root, yaml.MappingNode):
@@ -182,7 +185,7 @@ def read_yaml(front: str, first_line: int, path: str):
                 problems.append(error(path, first_line + _refused_line(exc, front), str(exc)))
                 continue
             except (yaml.YAMLError, ValueError, RecursionError, TypeError, OverflowError) as exc:
-                problems.append(_yaml_problem(exc, path, first_line))
+                problems.append(_yaml_problem(exc, path, first_line, front))
                 continue
             entries.append((key, line, value_node, value))
         return entries, problems

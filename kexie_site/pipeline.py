@@ -1,30 +1,35 @@
-"""The whole build, top to bottom: read → parse → identify → render → assemble → pages/feeds → write."""
+"""The whole build, top to bottom:
+
+    read sources → config → [nothing changed? done] → parse (cached) → identify → render (cached,
+    in parallel) → assemble → plan pages → render pages and feeds (only changed ones) → publish
+
+Only stdlib-backed modules are imported at the top, so a no-change rebuild never pays for
+importing Markdown, Jinja or lxml.
+"""
 from __future__ import annotations
 
+import json
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
-from . import urls
-from .assemble import assemble, identify, is_published
+from .cache import Cache, code_digest, digest, doc_from_json, doc_to_json, rendered_from_json, rendered_to_json
 from .config import CONFIG_NAME, load_config
 from .dates import DateError, get_zone, parse_date
 from .decoding import decode
 from .errors import BuildFailed, Problem, error, has_errors, sort_problems
-from .feeds import build_feeds, build_sitemap
-from .markup import ImageInfo, render
-from .model import Output
-from .pages import plan_pages, render_page, site_context
-from .parse import parse_article
+from .model import Output, SourceFile
 from .sources import read_sources
-from .templates import make_env, static_files, theme_dirs
-from .writer import PublishRefused, WriteReport, output_dir_problem, publish, site_lock
-
+from .writer import PublishRefused, WriteReport, output_dir_problem, output_intact, publish, read_manifest, site_lock
 
 CACHE_DIR = ".kexie-cache"
+CACHE_FILE = "cache.sqlite"
 SLOW_SECONDS = 1.0
 HUGE_BYTES = 1024 * 1024
+PARALLEL_MIN = 48          # fewer Markdown renders than this are faster in one process
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     now: str | None = None               # "now" for scheduling (a front-matter date); the real time by default
+    cache: bool = True                   # False: --no-cache (same code on an in-memory cache)
+    jobs: int = 0                        # processes for Markdown; 0 = one per core
+    progress: Callable[[str, int, int], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,11 @@ class BuildResult:
     problems: tuple[Problem, ...]        # warnings only: errors raise BuildFailed
     report: WriteReport
     seconds: float
-    heavy: tuple[str, ...] = ()          # files that were huge or slow, with size and time
     output_dir: Path = field(default=Path("public"))
+    heavy: tuple[str, ...] = ()          # files that were huge or slow, with size and time
+    markdown_renders: int = 0            # articles whose Markdown was rendered (not from the cache)
+    pages_rendered: int = 0              # pages whose template was rendered
+    fast: bool = False                   # nothing had changed: nothing was done
 
 
 def find_collisions(outputs: list[Output]) -> list[Problem]:
@@ -75,17 +86,26 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
         raise BuildFailed([refused])
     try:
         with site_lock(site_dir / CACHE_DIR / "build.lock"):
-            return _build(site_dir, out_dir, options)
+            cache = Cache.open(site_dir / CACHE_DIR / CACHE_FILE) if options.cache else Cache.memory()
+            try:
+                return _build(site_dir, out_dir.resolve(), options, cache)
+            finally:
+                cache.close()
     except PublishRefused as refused:
         raise BuildFailed(refused.problems)
 
 
-def _build(site_dir: Path, out_dir: Path, options: BuildOptions) -> BuildResult:
+def _tick(options: BuildOptions, stage: str, done: int, total: int) -> None:
+    if options.progress:
+        options.progress(stage, done, total)
+
+
+def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -> BuildResult:
     started = time.perf_counter()
     problems: list[Problem] = []
 
     # read
-    sources = read_sources(site_dir)
+    sources = read_sources(site_dir, cache.stats())
     if sources.config_data is None:
         raise BuildFailed([error(CONFIG_NAME, 1, f"找不到配置文件 {site_dir / CONFIG_NAME} (site.toml not found)",
                                  "在站点目录里建一个 site.toml，或用 --site 指向站点目录")])
@@ -100,72 +120,239 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions) -> BuildResult:
         now = parse_date(options.now, zone) if options.now else datetime.now(zone)
     except DateError as exc:
         raise BuildFailed([error("--now", 1, str(exc))])
+    from .templates import theme_dirs, theme_files
     try:
         layers = theme_dirs(site_dir, config.theme)
     except ValueError:
         raise BuildFailed([error(CONFIG_NAME, 1, f"主题名 {config.theme!r} 不可用 (invalid theme name)",
                                  "theme 只用字母、数字、- 和 _，例如 theme = \"default\"")])
+    static_dir = site_dir / "static"
 
-    # parse
-    docs = []
-    for source in sources.markdown:
-        doc, found = parse_article(source, config, zone)
+    # nothing changed since the last build? then there is nothing to do
+    code = code_digest()
+    fingerprint = digest(
+        code, config_text, str(out_dir), options.drafts, options.future,
+        [(s.path, s.sha256) for s in sources.markdown], [(a.path, a.fingerprint) for a in sources.assets],
+        theme_files(layers, static_dir),
+    )
+    state = _load_state(cache.get_state("last"))
+    records = _load_state(cache.get_state(f"outputs:{out_dir}")) or {}
+    if state and state.get("fingerprint") == fingerprint and \
+            (state.get("next_due") is None or now.timestamp() < state["next_due"]) and output_intact(out_dir, records):
+        manifest = read_manifest(out_dir)
+        return BuildResult(
+            articles=state["articles"], pages=state["pages"], feeds=state["feeds"],
+            scheduled=tuple(state["scheduled"]), drafts=tuple(state["drafts"]), skipped=sources.skipped,
+            problems=tuple(Problem(*p) for p in state["problems"]),
+            report=WriteReport((), tuple(sorted(manifest)), (), ()), seconds=time.perf_counter() - started,
+            output_dir=out_dir, fast=True)
+
+    # the full pipeline from here on
+    from . import urls
+    from .assemble import assemble, identify, is_published
+    from .feeds import build_feeds, build_sitemap
+    from .markup import MARKDOWN_SETTINGS, ImageInfo, lookups_valid
+    from .pages import page_key, plan_pages, render_page, site_context
+    from .parse import parse_article
+    from .templates import make_env, static_files, theme_digest
+
+    def data_of(source: SourceFile) -> SourceFile:
+        if source.data is not None:
+            return source
+        data = (site_dir / source.path).read_bytes()
+        return replace(source, data=data)
+
+    # parse (cached per file)
+    cache.begin()
+    parse_digest = digest(code, [(c.name, c.slug) for c in config.columns], config.timezone)
+    parse_keys = {s.path: digest(s.sha256, parse_digest) for s in sources.markdown}
+    cached_docs = cache.get_docs(list(parse_keys.values()))
+    docs, fresh_docs, by_path = [], [], {s.path: s for s in sources.markdown}
+    for index, source in enumerate(sources.markdown):
+        entry = cached_docs.get(parse_keys[source.path])
+        got = doc_from_json(entry, zone) if entry else None
+        if got is None:
+            source = data_of(source)
+            by_path[source.path] = source
+            doc, found = parse_article(source, config, zone)
+            if doc is not None:
+                fresh_docs.append((parse_keys[source.path], doc_to_json(doc, found)))
+        else:
+            doc, found = got
         problems.extend(found)
         if doc is not None:
             docs.append(doc)
+        if index % 500 == 0:
+            _tick(options, "解析 parse", index, len(sources.markdown))
+    cache.put_docs(fresh_docs)
     identities, found = identify(docs, config, zone)
     problems.extend(found)
     published = [d for d in docs if is_published(d, now, options.drafts, options.future)]
     drafts = [d for d in docs if d.meta.draft and d not in published]
     scheduled = [d for d in docs if not d.meta.draft and d not in published]
 
-    # render
+    # render Markdown (cached per file, in parallel when there is much to do)
     images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
-    rendered = {}
-    heavy = []
-    sizes = {s.path: len(s.data) for s in sources.markdown}
+    render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
+    render_keys = {d.path: digest(d.sha256, render_digest) for d in published}
+    cached_renders = cache.get_renders(list(render_keys.values()))
+    rendered, misses = {}, []
     for doc in published:
-        tick = time.perf_counter()
-        out, found = render(doc, images, config.base_path, config.summary_length)
-        spent = time.perf_counter() - tick
-        if spent > SLOW_SECONDS or sizes[doc.path] > HUGE_BYTES:
-            heavy.append(f"{doc.path} ({sizes[doc.path] / 1024 / 1024:.1f} MiB, {spent:.1f} s)")
+        entry = cached_renders.get(render_keys[doc.path])
+        got = rendered_from_json(entry) if entry else None
+        if got is not None and lookups_valid(got[1], images):
+            light, lookups, found = got
+            rendered[doc.path] = replace(light, key=digest(render_keys[doc.path], lookups))
+            problems.extend(found)
+        else:
+            misses.append(doc)
+    heavy: list[str] = []
+    sizes = {s.path: s.size for s in sources.markdown}
+    for path, out, found, lookups, spent in _render_all(misses, by_path, data_of, config, zone, images, options):
+        key = render_keys[path]
+        light = replace(out, html="", text="", key=digest(key, lookups))
+        cache.put_render(key, rendered_to_json(light, lookups, found), out.html)
+        rendered[path] = light
         problems.extend(found)
-        rendered[doc.path] = out
+        if spent > SLOW_SECONDS or sizes.get(path, 0) > HUGE_BYTES:
+            heavy.append(f"{path} ({sizes.get(path, 0) / 1024 / 1024:.1f} MiB, {spent:.1f} s)")
     if has_errors(problems):
+        cache.commit()
         raise BuildFailed(problems)
+
+    def html_of(article) -> str:
+        return cache.get_html(render_keys[article.doc.path]) or ""
 
     # assemble and lay out
     site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts)
     specs = plan_pages(site)
     env = make_env(layers, config.base_path, config.base_url)
     site_ctx = site_context(site)
-    outputs: list[Output] = []
-    for spec in specs:
-        out, problem = render_page(spec, env, site_ctx)
-        if problem:
-            problems.append(problem)
-        else:
-            outputs.append(out)
-    feeds = build_feeds(site, zone)
+    site_key = digest(code, theme_digest(layers), config, site_ctx)
+    late: list[Problem] = []
+    counter = {"pages": 0}
+
+    def producer(spec):
+        def produce() -> bytes:
+            counter["pages"] += 1
+            if counter["pages"] % 500 == 0:
+                _tick(options, "页面 pages", counter["pages"], len(specs))
+            data, problem = render_page(spec, env, site_ctx, html_of)
+            if problem:
+                late.append(problem)
+                return b""
+            return data
+        return produce
+
+    memo: dict = {}
+    outputs: list[Output] = [Output(s.path, origin=s.template, key=page_key(s, site_key, memo), produce=producer(s))
+                             for s in specs]
+    feeds = build_feeds(site, zone, html_of)
     outputs.extend(feeds)
     outputs.extend(build_sitemap(site, specs, zone))
     for rel, path in static_files(layers).items():
-        outputs.append(Output(urls.static(rel), source=str(path), origin=f"theme static/{rel}"))
-    for asset, url in zip(site.assets, (u for _, u in site.asset_urls)):
-        outputs.append(Output(url, source=asset.source, origin=f"content/{asset.path}"))
+        outputs.append(_copy(urls.static(rel), path, f"theme static/{rel}"))
+    for rel, path in _site_static(static_dir).items():
+        outputs.append(_copy(rel, path, f"static/{rel}"))
+    for asset, (_, url) in zip(site.assets, site.asset_urls):
+        outputs.append(_copy(url, Path(asset.source), f"content/{asset.path}"))
     problems.extend(find_collisions(outputs))
     if has_errors(problems):
+        cache.commit()
         raise BuildFailed(problems)
 
     # write
-    try:
-        report = publish(outputs, out_dir)
-    except PublishRefused as refused:
-        raise BuildFailed(refused.problems)
-    return BuildResult(
+    report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records)
+    cache.put_state(f"outputs:{out_dir}", json.dumps(records))
+    cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns])
+    cache.prune("docs", set(parse_keys.values()))
+    cache.prune("renders", set(render_keys.values()))
+    next_due = min((d.meta.date.timestamp() for d in scheduled), default=None)
+    warnings = sort_problems(problems)
+    result = BuildResult(
         articles=len(site.articles), pages=len(specs), feeds=len(feeds),
         scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
-        skipped=sources.skipped, problems=sort_problems(problems), report=report,
+        skipped=sources.skipped, problems=warnings, report=report,
         seconds=time.perf_counter() - started, output_dir=out_dir, heavy=tuple(heavy),
+        markdown_renders=len(misses), pages_rendered=counter["pages"],
     )
+    cache.put_state("last", json.dumps({
+        "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
+        "feeds": result.feeds, "scheduled": list(result.scheduled), "drafts": list(result.drafts),
+        "problems": [[p.path, p.line, p.message, p.hint, p.severity, p.col] for p in warnings],
+    }, ensure_ascii=False))
+    cache.commit()
+    return result
+
+
+def _load_state(text: str | None) -> dict | None:
+    try:
+        state = json.loads(text) if text else None
+        return state if isinstance(state, dict) else None
+    except ValueError:
+        return None
+
+
+def _copy(url: str, path: Path, origin: str) -> Output:
+    try:
+        st = path.stat()
+        key = digest("copy", str(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = ""
+    return Output(url, source=str(path), origin=origin, key=key)
+
+
+def _site_static(static_dir: Path) -> dict[str, Path]:
+    """The site's own static/ folder, copied to the root of the output (favicon.ico, …)."""
+    from .templates import files_under
+
+    return files_under(static_dir)
+
+
+# ------------------------------------------------------------------ Markdown, in parallel
+
+_WORKER: dict = {}
+
+
+def _worker_init(images, base_path, summary_length):
+    _WORKER.update(images=images, base_path=base_path, summary_length=summary_length)
+
+
+def _worker_render(doc):
+    from .markup import render
+
+    tick = time.perf_counter()
+    out, found, lookups = render(doc, _WORKER["images"], _WORKER["base_path"], _WORKER["summary_length"])
+    return doc.path, replace(out, text=""), found, lookups, time.perf_counter() - tick
+
+
+def _render_all(misses, by_path, data_of, config, zone, images, options):
+    """Yield (path, Rendered, problems, lookups, seconds) for every article to render."""
+    from .parse import parse_article
+
+    def with_body(doc):
+        if doc.body or not by_path.get(doc.path):
+            return doc
+        full, _ = parse_article(data_of(by_path[doc.path]), config, zone)
+        return full or doc
+
+    jobs = options.jobs or os.cpu_count() or 1
+    total = len(misses)
+    if jobs > 1 and total >= PARALLEL_MIN:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
+                                 initargs=(images, config.base_path, config.summary_length)) as pool:
+            docs = (with_body(d) for d in misses)
+            for done, result in enumerate(pool.map(_worker_render, docs, chunksize=8), 1):
+                if done % 200 == 0:
+                    _tick(options, "排版 markdown", done, total)
+                yield result
+        return
+    _worker_init(images, config.base_path, config.summary_length)
+    for done, doc in enumerate(misses, 1):
+        if done % 200 == 0:
+            _tick(options, "排版 markdown", done, total)
+        yield _worker_render(with_body(doc))

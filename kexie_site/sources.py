@@ -7,7 +7,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import imagesize
 
 from .model import Asset, SourceFile
 
@@ -33,6 +32,17 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def image_size(path: Path) -> tuple[int, int]:
+    """Width and height from the file's header (imagesize), (0, 0) when unknown."""
+    import imagesize
+
+    try:
+        width, height = imagesize.get(str(path))
+    except (OSError, ValueError):
+        return 0, 0
+    return (int(width), int(height)) if width > 0 and height > 0 else (0, 0)
+
+
 def _walk(root: Path):
     """Files under root, sorted, without following symlinks (so loops cannot hang the walk)."""
     for folder, dirs, files in os.walk(root, followlinks=False):
@@ -41,7 +51,11 @@ def _walk(root: Path):
             yield Path(folder) / name
 
 
-def read_sources(site_dir: Path, config_name: str = "site.toml") -> Sources:
+def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None = None,
+                 config_name: str = "site.toml") -> Sources:
+    """Everything the build reads. A Markdown file whose size and mtime match `known` (from the
+    cache) is not read again: its hash is taken from there."""
+    known = known or {}
     config_path = site_dir / config_name
     config_data = config_path.read_bytes() if config_path.is_file() else None
     content = site_dir / "content"
@@ -53,16 +67,16 @@ def read_sources(site_dir: Path, config_name: str = "site.toml") -> Sources:
                 skipped.append(rel_site)
                 continue
             if path.suffix.lower() in MARKDOWN_SUFFIXES:
-                data = path.read_bytes()
-                markdown.append(SourceFile(rel_site, data, sha256(data)))
+                stat = path.stat()
+                seen = known.get(rel_site)
+                if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
+                    markdown.append(SourceFile(rel_site, None, seen[2], stat.st_size, stat.st_mtime_ns))
+                else:
+                    data = path.read_bytes()
+                    markdown.append(SourceFile(rel_site, data, sha256(data), len(data), stat.st_mtime_ns))
             elif path.suffix.lower() in IMAGE_SUFFIXES:
-                width = height = 0
-                try:
-                    width, height = imagesize.get(str(path))
-                except (OSError, ValueError):
-                    pass
-                width, height = (int(width), int(height)) if width > 0 and height > 0 else (0, 0)
                 stat = path.stat()
                 fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+                width, height = image_size(path)
                 assets.append(Asset(path.relative_to(content).as_posix(), str(path), fingerprint, width, height))
     return Sources(config_data, tuple(markdown), tuple(assets), tuple(skipped))

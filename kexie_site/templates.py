@@ -12,8 +12,6 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-import jinja2
-
 from . import urls
 from .text import zh_date, zh_datetime, zh_number
 
@@ -40,14 +38,14 @@ def theme_dirs(site_dir: Path, theme: str) -> list[Path]:
     return result
 
 
-def _files(root: Path) -> dict[str, Path]:
+def files_under(root: Path) -> dict[str, Path]:
     found = {}
     if root.is_dir():
         for folder, dirs, files in os.walk(root, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if not name.startswith("."):
-                    path = Path(folder) / name
+                path = Path(folder) / name
+                if not name.startswith(".") and not path.is_symlink():
                     found[path.relative_to(root).as_posix()] = path
     return found
 
@@ -56,25 +54,37 @@ def static_files(dirs: list[Path]) -> dict[str, Path]:
     """static/ files of the theme layers, the first layer winning."""
     merged: dict[str, Path] = {}
     for d in reversed(dirs):
-        merged.update(_files(d / "static"))
+        merged.update(files_under(d / "static"))
     return dict(sorted(merged.items()))
 
 
 def theme_digest(dirs: list[Path]) -> str:
     """Changes whenever any template of the layers changes (for the page cache)."""
     h = hashlib.sha256()
-    for d in dirs:
-        for rel, path in _files(d / "templates").items():
-            h.update(f"{d}:{rel}\0".encode())
+    for layer, d in enumerate(dirs):
+        for rel, path in files_under(d / "templates").items():
+            h.update(f"{layer}:{rel}\0".encode())
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def theme_files(dirs: list[Path], *extra: Path) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every template and static file: cheap, for the no-change check."""
+    rows = []
+    for root in [*dirs, *extra]:
+        for rel, path in files_under(root).items():
+            st = path.stat()
+            rows.append((f"{root}/{rel}", st.st_size, st.st_mtime_ns))
+    return rows
 
 
 def iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def make_env(dirs: list[Path], base_path: str, base_url: str) -> jinja2.Environment:
+def make_env(dirs: list[Path], base_path: str, base_url: str):
+    import jinja2  # not needed on the no-change path
+
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d / "templates")) for d in dirs]),
         autoescape=True,                      # every template, HTML and XML alike

@@ -108,11 +108,27 @@ def site_lock(lock_path: Path):
 # ------------------------------------------------------------------ publishing
 
 def read_manifest(out_dir: Path) -> set[str]:
+    """The files the last build published (the manifest lists paths only, so it is the same
+    for the same input)."""
     try:
-        data = json.loads((out_dir / MANIFEST).read_text("utf-8"))
-        return {p for p in data.get("files", []) if isinstance(p, str) and check_path(p)}
+        files = json.loads((out_dir / MANIFEST).read_text("utf-8")).get("files", [])
+        return {p for p in files if isinstance(p, str) and check_path(p)}
     except (OSError, ValueError, AttributeError):
         return set()
+
+
+def output_intact(out_dir: Path, records: dict[str, list]) -> bool:
+    """Whether every file of the last build is still there exactly as it was written."""
+    if not records or read_manifest(out_dir) != set(records):
+        return False
+    for rel, (_, size, mtime) in records.items():
+        try:
+            st = (out_dir / rel).lstat()
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True
 
 
 def _tree(root: Path) -> tuple[list[str], list[str]]:
@@ -131,6 +147,14 @@ def _tree(root: Path) -> tuple[list[str], list[str]]:
         for n in names:
             files.append((base / n).relative_to(root).as_posix())
     return sorted(files), sorted(folders)
+
+
+def _same_file(path: Path, seen: list) -> bool:
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return st.st_size == seen[1] and st.st_mtime_ns == seen[2] and not path.is_symlink()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -192,10 +216,20 @@ def recover(out_dir: Path) -> None:
 
 
 def _bytes_of(output: Output) -> bytes:
-    return output.data if output.data is not None else Path(output.source).read_bytes()
+    if output.data is not None:
+        return output.data
+    if output.produce is not None:
+        return output.produce()
+    return Path(output.source).read_bytes()
 
 
-def publish(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
+def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
+            records: dict[str, list] | None = None) -> tuple[WriteReport, dict[str, list]]:
+    """Publish outputs as the new content of out_dir. `records` ({path: [key, size, mtime]}, kept
+    in the cache) says what the last build wrote; an output whose key and file are unchanged is
+    not produced again. `before_swap()` may return problems found while producing the files:
+    then nothing is published. Returns the report and the new records."""
+    records = records or {}
     outputs = list(outputs)
     out_dir = out_dir.resolve()
     recover(out_dir)
@@ -219,7 +253,7 @@ def publish(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
                    f"输出目录里已有 {hit}，不是 kexie-site 生成的，不会覆盖 (would overwrite a file the tool did not create: {o.path})",
                    "把它移走，或换一个输出目录") for o, hit in clashes])
 
-    written, unchanged = [], []
+    written, unchanged, files = [], [], {}
     staging.mkdir(parents=True)
     try:
         for rel in foreign:
@@ -231,18 +265,27 @@ def publish(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
                                             f"输出路径 {output.path} 会写到输出目录之外 (path leaves the output directory)",
                                             "输出目录里有指向别处的符号链接：删除它")])
             target.parent.mkdir(parents=True, exist_ok=True)
-            data = _bytes_of(output)
             current = out_dir / output.path
-            if output.path in before and current.is_file() and not current.is_symlink() \
-                    and current.stat().st_size == len(data) and current.read_bytes() == data:
-                _link_or_copy(current, target)
+            seen = records.get(output.path) if output.path in before else None
+            if seen and output.key and seen[0] == output.key and _same_file(current, seen):
+                _link_or_copy(current, target)       # same inputs as last time: not even rendered
                 unchanged.append(output.path)
             else:
-                target.write_bytes(data)
-                written.append(output.path)
-        names = sorted(o.path for o in outputs)
-        manifest = json.dumps({"generator": "kexie-site", "files": names}, ensure_ascii=False, indent=0)
+                data = _bytes_of(output)
+                if output.path in before and current.is_file() and not current.is_symlink() \
+                        and current.stat().st_size == len(data) and current.read_bytes() == data:
+                    _link_or_copy(current, target)
+                    unchanged.append(output.path)
+                else:
+                    target.write_bytes(data)
+                    written.append(output.path)
+            st = target.lstat()
+            files[output.path] = [output.key, st.st_size, st.st_mtime_ns]
+        manifest = json.dumps({"generator": "kexie-site", "files": sorted(files)}, ensure_ascii=False, indent=0)
         (staging / MANIFEST).write_text(manifest, "utf-8")
+        late = before_swap() if before_swap else []
+        if late:
+            raise PublishRefused(late)
         if out_dir.exists():
             if _exchange(staging, out_dir):
                 shutil.rmtree(staging)
@@ -258,4 +301,4 @@ def publish(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
         raise
     current = {o.path for o in outputs}
     removed = tuple(sorted(p for p in before if p not in current and p in existing))
-    return WriteReport(tuple(written), tuple(unchanged), removed, tuple(foreign))
+    return WriteReport(tuple(written), tuple(unchanged), removed, tuple(foreign)), files

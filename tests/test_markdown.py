@@ -14,7 +14,7 @@ def doc(body: str, path: str = "content/kyky/a.md") -> ArticleDoc:
 
 
 def html_of(body: str, images=None, base_path="/"):
-    rendered, problems = render(doc(body), images or {}, base_path, 120)
+    rendered, problems, _ = render(doc(body), images or {}, base_path, 120)
     return lxml.html.fragment_fromstring(rendered.html, create_parent="div"), rendered, problems
 
 

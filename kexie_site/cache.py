@@ -1,0 +1,229 @@
+"""The persistent cache of the per-file stages, in one SQLite file (.kexie-cache/cache.sqlite).
+
+- stats:   path → (size, mtime_ns, sha256), so unchanged files need not be read again;
+- docs:    parse results (the front matter), keyed by file hash + parse digest;
+- renders: Markdown results (small fields as JSON, the HTML apart, loaded only where a page or
+           feed needs it), keyed by file hash + render digest; each entry remembers the images
+           it looked up, and is valid only while they are the same;
+- state:   the fingerprint of the last build, for the no-change fast path.
+
+Anything unreadable — a corrupt file, a row from another version, bad JSON — is a miss: the cache
+is rebuilt, never trusted. `Cache.memory()` is the same code on an in-memory database (--no-cache).
+Only stdlib modules are imported here, so the no-change path stays fast.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from .errors import Problem
+from .model import ArticleDoc, Heading, Meta, Rendered
+
+SCHEMA = 3
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
+    "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS renders (key TEXT PRIMARY KEY, light TEXT, html TEXT)",
+    "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT)",
+)
+
+
+def digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """Changes with any source file of the package: a new version never reads an old entry."""
+    h = hashlib.sha256(str(SCHEMA).encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, db: sqlite3.Connection, path: Path | None = None):
+        self.db = db
+        self.path = path
+        for sql in TABLES:
+            self.db.execute(sql)
+        self.db.execute("PRAGMA user_version").fetchone()
+
+    # -------------------------------------------------------------- opening
+
+    @classmethod
+    def memory(cls) -> "Cache":
+        return cls(sqlite3.connect(":memory:"))
+
+    @classmethod
+    def open(cls, path: Path) -> "Cache":
+        """The cache at path; a corrupt or foreign file is thrown away and started afresh."""
+        for attempt in range(2):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA:
+                    for table in ("stats", "docs", "renders", "state"):
+                        db.execute(f"DROP TABLE IF EXISTS {table}")
+                    db.execute(f"PRAGMA user_version={SCHEMA}")
+                cache = cls(db, path)
+                db.execute("SELECT count(*) FROM renders").fetchone()
+                return cache
+            except sqlite3.Error:
+                try:
+                    db.close()
+                except Exception:
+                    pass
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(path) + suffix).unlink(missing_ok=True)
+        return cls.memory()
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+
+    def _guard(self, sql: str, args=(), many=False):
+        try:
+            if many:
+                self.db.executemany(sql, args)
+                return []
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.Error:
+            return []
+
+    def begin(self) -> None:
+        self._guard("BEGIN")
+
+    def commit(self) -> None:
+        self._guard("COMMIT")
+
+    # -------------------------------------------------------------- stats
+
+    def stats(self) -> dict[str, tuple[int, int, str]]:
+        return {p: (s, m, h) for p, s, m, h in self._guard("SELECT path, size, mtime, sha FROM stats")}
+
+    def put_stats(self, rows: list[tuple[str, int, int, str]]) -> None:
+        self._guard("DELETE FROM stats")
+        self._guard("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)", rows, many=True)
+
+    # -------------------------------------------------------------- state
+
+    def get_state(self, name: str) -> str | None:
+        rows = self._guard("SELECT value FROM state WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def put_state(self, name: str, value: str) -> None:
+        self._guard("INSERT OR REPLACE INTO state VALUES (?, ?)", (name, value))
+
+    # -------------------------------------------------------------- parse results
+
+    def get_docs(self, keys: list[str]) -> dict[str, str]:
+        found = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._guard(f"SELECT key, value FROM docs WHERE key IN ({marks})", chunk))
+        return found
+
+    def put_docs(self, rows: list[tuple[str, str]]) -> None:
+        self._guard("INSERT OR REPLACE INTO docs VALUES (?, ?)", rows, many=True)
+
+    # -------------------------------------------------------------- render results
+
+    def get_renders(self, keys: list[str]) -> dict[str, str]:
+        found = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._guard(f"SELECT key, light FROM renders WHERE key IN ({marks})", chunk))
+        return found
+
+    def get_html(self, key: str) -> str | None:
+        rows = self._guard("SELECT html FROM renders WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def put_render(self, key: str, light: str, html: str) -> None:
+        self._guard("INSERT OR REPLACE INTO renders VALUES (?, ?, ?)", (key, light, html))
+
+    def prune(self, table: str, keep: set[str]) -> None:
+        """Drop entries this build did not use, so the file does not grow without end."""
+        have = {k for (k,) in self._guard(f"SELECT key FROM {table}")}
+        gone = [(k,) for k in have - keep]
+        if gone:
+            self._guard(f"DELETE FROM {table} WHERE key = ?", gone, many=True)
+
+
+# ------------------------------------------------------------------ (de)serialization
+
+def _dt(value: str | None, zone: tzinfo) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(zone) if value else None
+
+
+def problem_to_json(p: Problem) -> list:
+    return [p.path, p.line, p.message, p.hint, p.severity, p.col]
+
+
+def problem_from_json(row: list) -> Problem:
+    return Problem(*row)
+
+
+def doc_to_json(doc: ArticleDoc, problems: tuple[Problem, ...]) -> str:
+    m = doc.meta
+    return json.dumps({
+        "path": doc.path, "sha": doc.sha256, "body_line": doc.body_line,
+        "meta": {"title": m.title, "date": m.date.isoformat(), "column": m.column, "tags": list(m.tags),
+                 "summary": m.summary, "author": m.author, "id": m.id, "slug": m.slug, "draft": m.draft,
+                 "updated": m.updated.isoformat() if m.updated else None, "cover": m.cover,
+                 "lines": [list(x) for x in m.lines]},
+        "problems": [problem_to_json(p) for p in problems],
+    }, ensure_ascii=False)
+
+
+def doc_from_json(text: str, zone: tzinfo) -> tuple[ArticleDoc, tuple[Problem, ...]] | None:
+    """The parse result without its body (None if the entry is unreadable): the body is taken
+    from the source again only when the article has to be rendered."""
+    try:
+        data = json.loads(text)
+        m = data["meta"]
+        meta = Meta(title=m["title"], date=_dt(m["date"], zone), column=m["column"], tags=tuple(m["tags"]),
+                    summary=m["summary"], author=m["author"], id=m["id"], slug=m["slug"], draft=m["draft"],
+                    updated=_dt(m["updated"], zone), cover=m["cover"],
+                    lines=tuple((k, int(v)) for k, v in m["lines"]))
+        doc = ArticleDoc(path=data["path"], sha256=data["sha"], meta=meta, body="", body_line=data["body_line"])
+        return doc, tuple(problem_from_json(p) for p in data["problems"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) -> str:
+    return json.dumps({
+        "headings": [[h.level, h.id, h.text] for h in r.headings], "images": list(r.images),
+        "han": r.han, "words": r.words, "minutes": r.reading_minutes, "summary": r.auto_summary,
+        "lookups": lookups, "problems": [problem_to_json(p) for p in problems],
+    }, ensure_ascii=False)
+
+
+def rendered_from_json(text: str) -> tuple[Rendered, list, tuple[Problem, ...]] | None:
+    """(Rendered without html/text, the image lookups it depends on, its problems), or None."""
+    try:
+        d = json.loads(text)
+        rendered = Rendered(
+            html="", text="", headings=tuple(Heading(int(a), str(b), str(c)) for a, b, c in d["headings"]),
+            images=tuple(d["images"]), han=int(d["han"]), words=int(d["words"]),
+            reading_minutes=int(d["minutes"]), auto_summary=str(d["summary"]),
+        )
+        return rendered, d["lookups"], tuple(problem_from_json(p) for p in d["problems"])
+    except (ValueError, KeyError, TypeError):
+        return None
