@@ -126,25 +126,31 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
 
     # prev (older) and next (newer) within each column
     linked: dict[str, Article] = {}
+    by_column: dict[str, list[Article]] = {c.name: [] for c in config.columns}
+    for a in articles:
+        by_column[a.column.name].append(a)
     for col in config.columns:
-        chain = [a for a in articles if a.column == col]
+        chain = by_column[col.name]
         for i, article in enumerate(chain):
             newer = chain[i - 1].ref() if i > 0 else None
             older = chain[i + 1].ref() if i + 1 < len(chain) else None
             linked[article.doc.path] = replace(article, prev=older, next=newer)
     articles = [linked[a.doc.path] for a in articles]
 
+    by_column = {c.name: [] for c in config.columns}
+    by_tag: dict[str, list[Article]] = {name: [] for name in tags}
+    for a in articles:
+        by_column[a.column.name].append(a)
+        for t in a.tags:
+            by_tag[t.name].append(a)
     column_groups = tuple(
-        Group(key=c.slug, title=c.name, url=urls.column(c.slug),
-              articles=tuple(a for a in articles if a.column == c), column=c)
+        Group(key=c.slug, title=c.name, url=urls.column(c.slug), articles=tuple(by_column[c.name]), column=c)
         for c in config.columns
     )
     tag_groups = tuple(
-        Group(key=tag.slug, title=tag.name, url=urls.tag(tag.slug),
-              articles=tuple(a for a in articles if tag in a.tags), tag=tag)
-        for tag in sorted(tags.values(), key=lambda t: t.slug)
+        Group(key=tag.slug, title=tag.name, url=urls.tag(tag.slug), articles=tuple(by_tag[tag.name]), tag=tag)
+        for tag in sorted(tags.values(), key=lambda t: t.slug) if by_tag[tag.name]
     )
-    tag_groups = tuple(g for g in tag_groups if g.articles)
 
     years: dict[int, dict[int, list[Article]]] = {}
     for a in articles:

@@ -22,12 +22,14 @@ from pathlib import Path
 from .errors import Problem
 from .model import ArticleDoc, Heading, Meta, Rendered
 
-SCHEMA = 3
+SCHEMA = 4
 TABLES = (
     "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",
-    "CREATE TABLE IF NOT EXISTS renders (key TEXT PRIMARY KEY, light TEXT, html TEXT)",
+    "CREATE TABLE IF NOT EXISTS renders (key TEXT PRIMARY KEY, light TEXT)",
+    "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)",
     "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS slugs (text TEXT, lim INTEGER, slug TEXT, PRIMARY KEY (text, lim))",
 )
 
 
@@ -73,7 +75,7 @@ class Cache:
                 db.execute("PRAGMA synchronous=NORMAL")
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version != SCHEMA:
-                    for table in ("stats", "docs", "renders", "state"):
+                    for table in ("stats", "docs", "renders", "html", "state", "slugs"):
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                     db.execute(f"PRAGMA user_version={SCHEMA}")
                 cache = cls(db, path)
@@ -118,6 +120,14 @@ class Cache:
         self._guard("DELETE FROM stats")
         self._guard("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)", rows, many=True)
 
+    # -------------------------------------------------------------- slugs
+
+    def get_slugs(self) -> dict[tuple[str, int], str]:
+        return {(t, n): s for t, n, s in self._guard("SELECT text, lim, slug FROM slugs")}
+
+    def put_slugs(self, learned: dict[tuple[str, int], str]) -> None:
+        self._guard("INSERT OR REPLACE INTO slugs VALUES (?, ?, ?)", [(t, n, s) for (t, n), s in learned.items()], many=True)
+
     # -------------------------------------------------------------- state
 
     def get_state(self, name: str) -> str | None:
@@ -151,13 +161,16 @@ class Cache:
         return found
 
     def get_html(self, key: str) -> str | None:
-        rows = self._guard("SELECT html FROM renders WHERE key = ?", (key,))
+        rows = self._guard("SELECT html FROM html WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
     def put_render(self, key: str, light: str, html: str) -> None:
-        self._guard("INSERT OR REPLACE INTO renders VALUES (?, ?, ?)", (key, light, html))
+        self._guard("INSERT OR REPLACE INTO renders VALUES (?, ?)", (key, light))
+        self._guard("INSERT OR REPLACE INTO html VALUES (?, ?)", (key, html))
 
     def prune(self, table: str, keep: set[str]) -> None:
+        if table == "renders":
+            self.prune("html", keep)
         """Drop entries this build did not use, so the file does not grow without end."""
         have = {k for (k,) in self._guard(f"SELECT key FROM {table}")}
         gone = [(k,) for k in have - keep]

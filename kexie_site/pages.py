@@ -128,8 +128,12 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
     specs.append(PageSpec(urls.output_file(urls.TAGS), urls.TAGS, "tags.html", {
         "page": _page(site, "tags", urls.TAGS, "全部标签"), "tags": [group_view(g) for g in site.tags],
     }))
-    specs.append(PageSpec(urls.output_file(urls.ARCHIVE), urls.ARCHIVE, "archive.html", {
-        "page": _page(site, "archive", urls.ARCHIVE, "文章归档"), "years": site.years,
+    # the archive's front page lists years and months with their counts (a year page lists the
+    # articles): it stays small on a site with years of daily articles
+    summary = [{"year": y.year, "url": y.url, "count": y.count,
+                "months": [group_view(m) for m in y.months]} for y in site.years]
+    specs.append(PageSpec(urls.output_file(urls.ARCHIVE), urls.ARCHIVE, "archive_index.html", {
+        "page": _page(site, "archive", urls.ARCHIVE, "文章归档"), "years": summary,
     }))
     for year in site.years:
         specs.append(PageSpec(urls.output_file(year.url), year.url, "archive.html", {
@@ -159,30 +163,44 @@ def template_problem(exc: Exception, fallback: str) -> Problem:
     return error(path, line, f"模板出错 (template error): {type(exc).__name__}: {exc}")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _fingerprint(value, memo: dict) -> object:
     """A small stand-in for a context value, equal whenever what a template could show of it is
-    equal: an article by its metadata and the key of its HTML (never the HTML itself)."""
-    if isinstance(value, Article):
-        found = memo.get(id(value))
-        if found is None:
-            found = digest(value.meta, value.id, value.slug, value.url, value.summary, value.column, value.tags,
-                           value.rendered, value.prev, value.next, value.cover_url)
-            memo[id(value)] = found
+    equal: an article by its file hash, the key of its HTML and its place in the site (never the
+    HTML itself)."""
+    if isinstance(value, _PLAIN):
+        return value
+    found = memo.get(id(value))
+    if found is not None:
         return found
-    if isinstance(value, dict):
+    if isinstance(value, Article):
+        found = "\x1f".join((
+            value.doc.sha256, value.rendered.key, value.id, value.url, value.column.slug,
+            *(f"{t.name}\x1e{t.slug}" for t in value.tags), value.cover_url,
+            *(f"{r.id}\x1e{r.url}\x1e{r.title}" if r else "-" for r in (value.prev, value.next))))
+    elif isinstance(value, dict):
         return tuple((k, _fingerprint(v, memo)) for k, v in sorted(value.items()))
-    if isinstance(value, (list, tuple)):
+    elif isinstance(value, (list, tuple)):
         return tuple(_fingerprint(v, memo) for v in value)
-    if isinstance(value, Group):
-        return ("group", value.key, value.title, value.url, value.column, value.tag,
-                tuple(_fingerprint(a, memo) for a in value.articles))
-    if isinstance(value, YearArchive):
-        return ("year", value.year, value.url, tuple(_fingerprint(m, memo) for m in value.months))
-    return value
+    elif isinstance(value, Group):
+        found = digest("group", value.key, value.title, value.url, value.column, value.tag,
+                       tuple(_fingerprint(a, memo) for a in value.articles))
+    elif isinstance(value, YearArchive):
+        found = ("year", value.year, value.url, tuple(_fingerprint(m, memo) for m in value.months))
+    else:
+        return value
+    memo[id(value)] = found
+    return found
 
 
 def page_key(spec: PageSpec, site_key: str, memo: dict) -> str:
-    """Changes whenever the page's bytes could: same key, same page (no need to render it)."""
+    """Changes whenever the page's bytes could: same key, same page (no need to render it).
+    An article page's context is made from the article and the site alone (see plan_pages), so
+    the article's fingerprint stands for all of it."""
+    if spec.template == "article.html" and "article" in spec.context:
+        return digest(site_key, spec.template, spec.url, _fingerprint(spec.context["article"], memo))
     return digest(site_key, spec.template, spec.url, _fingerprint(dict(spec.context), memo))
 
 

@@ -23,6 +23,7 @@ from .decoding import decode
 from .errors import BuildFailed, Problem, error, has_errors, sort_problems
 from .model import Output, SourceFile
 from .sources import read_sources
+from .text import learned_slugs, remember_slugs
 from .writer import PublishRefused, WriteReport, output_dir_problem, output_intact, publish, read_manifest, site_lock
 
 CACHE_DIR = ".kexie-cache"
@@ -112,6 +113,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     config_text, problem = decode(sources.config_data, CONFIG_NAME)
     if problem:
         raise BuildFailed([problem])
+    remember_slugs(cache.get_slugs())
     config, config_problems = load_config(config_text, CONFIG_NAME)
     if config is None:
         raise BuildFailed(config_problems)
@@ -188,8 +190,9 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     identities, found = identify(docs, config, zone)
     problems.extend(found)
     published = [d for d in docs if is_published(d, now, options.drafts, options.future)]
-    drafts = [d for d in docs if d.meta.draft and d not in published]
-    scheduled = [d for d in docs if not d.meta.draft and d not in published]
+    published_paths = {d.path for d in published}
+    drafts = [d for d in docs if d.meta.draft and d.path not in published_paths]
+    scheduled = [d for d in docs if not d.meta.draft and d.path not in published_paths]
 
     # render Markdown (cached per file, in parallel when there is much to do)
     images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
@@ -265,6 +268,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records)
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
     cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns])
+    cache.put_slugs(learned_slugs())
     cache.prune("docs", set(parse_keys.values()))
     cache.prune("renders", set(render_keys.values()))
     next_due = min((d.meta.date.timestamp() for d in scheduled), default=None)

@@ -71,11 +71,33 @@ def _bound(slug: str, limit: int) -> str:
     return cut.strip("-")
 
 
-@lru_cache(maxsize=8192)
+# Slugs already worked out (by earlier builds, through the cache): reading pinyin needs the
+# segmenter and the pinyin dictionary, which a build that only meets known titles never loads.
+_SLUGS: dict[tuple[str, int], str] = {}
+_LEARNED: dict[tuple[str, int], str] = {}
+
+
+def remember_slugs(known: dict[tuple[str, int], str]) -> None:
+    _SLUGS.update(known)
+
+
+def learned_slugs() -> dict[tuple[str, int], str]:
+    """Slugs worked out in this process, to be remembered by the cache."""
+    return dict(_LEARNED)
+
+
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
     """ASCII slug of any text: pinyin words for Chinese, lower-case letters and digits otherwise.
 
     Returns "" when nothing usable is left (the caller chooses a fallback)."""
+    found = _SLUGS.get((text, limit))
+    if found is None:
+        found = _slugify(text, limit)
+        _SLUGS[(text, limit)] = _LEARNED[(text, limit)] = found
+    return found
+
+
+def _slugify(text: str, limit: int) -> str:
     text = unicodedata.normalize("NFKC", clean_text(text))
     words: list[str] = []
     if HAN_RE.search(text):

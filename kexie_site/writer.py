@@ -1,21 +1,21 @@
 """The writing edge: publish a complete new site, or leave the previous one untouched.
 
-The new site is assembled in a staging folder beside the output (`.<name>.kexie-staging`):
-files whose bytes did not change are hard links to the published ones (same inode and mtime,
-so rsync and CDN uploads see only the real change set), changed files are written, and the
-files the tool did not create (CNAME, baidu_verify_*.html, .git, a hand-placed favicon.ico) are
-carried over. Only then is the staging folder swapped in, in one rename where the system can
-(renameat2 RENAME_EXCHANGE on Linux), otherwise in two. A failed, interrupted or killed build
-leaves the previous output as it was; the next build clears what it left behind.
+Every file that changed is first written into a staging folder beside the output
+(`.<name>.kexie-staging`) while the output is not touched at all: a failed or interrupted build
+(an error, Ctrl-C, a kill) stops there and the output is as it was. Only when all of them are
+ready is the change swapped in: a journal (`.<name>.kexie-journal.json`) lists what will be
+replaced, added and removed, each old file is moved aside into `.<name>.kexie-backup` and the
+new one renamed into place (each rename atomic), and the journal is deleted. An error during
+the swap rolls it back at once; a kill during the swap (a few renames) is rolled back by the
+next build before anything else, from the journal. Unchanged files are never touched (same
+inode and mtime, so rsync and CDN uploads see the real change set).
 
 A manifest (.kexie-manifest.json) lists the files the tool wrote, which is how it tells its own
-files from the editor's. A generated file is never allowed to replace a file it did not create.
+files from the editor's: files it no longer produces are removed; files it did not create
+(CNAME, baidu_verify_*.html, .git, a hand-placed favicon.ico) are never replaced or deleted.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
 import json
 import os
 import re
@@ -131,41 +131,12 @@ def output_intact(out_dir: Path, records: dict[str, list]) -> bool:
     return True
 
 
-def _tree(root: Path) -> tuple[list[str], list[str]]:
-    """(files and symlinks, folders) under root, relative, without following symlinks."""
-    files, folders = [], []
-    if not root.is_dir():
-        return files, folders
-    for folder, dirs, names in os.walk(root, followlinks=False):
-        base = Path(folder)
-        for d in list(dirs):
-            if (base / d).is_symlink():
-                dirs.remove(d)
-                names.append(d)
-        for d in dirs:
-            folders.append((base / d).relative_to(root).as_posix())
-        for n in names:
-            files.append((base / n).relative_to(root).as_posix())
-    return sorted(files), sorted(folders)
-
-
 def _same_file(path: Path, seen: list) -> bool:
     try:
         st = path.lstat()
     except OSError:
         return False
     return st.st_size == seen[1] and st.st_mtime_ns == seen[2] and not path.is_symlink()
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if src.is_symlink():
-        os.symlink(os.readlink(src), dst)
-        return
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -178,41 +149,51 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    AT_FDCWD, RENAME_EXCHANGE = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
-        return True
-    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, getattr(errno, "ENOTSUP", errno.EINVAL)):
-        return False
-    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(a))
+def side_paths(out_dir: Path) -> tuple[Path, Path, Path]:
+    """The staging folder, the backup folder and the journal of a publish into out_dir."""
+    base = out_dir.parent / f".{out_dir.name}.kexie"
+    return Path(f"{base}-staging"), Path(f"{base}-backup"), Path(f"{base}-journal.json")
 
 
-def side_paths(out_dir: Path) -> tuple[Path, Path]:
-    """The staging folder and the folder the old output goes to during a two-step swap."""
-    return (out_dir.parent / f".{out_dir.name}.kexie-staging",
-            out_dir.parent / f".{out_dir.name}.kexie-old")
+def _prune(folder: Path, stop: Path) -> None:
+    """Remove folders left empty, up to (not including) stop."""
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _rollback(out_dir: Path, plan: dict) -> None:
+    """Undo a partly applied swap: take out what was added, put back what was moved aside."""
+    _, backup, _ = side_paths(out_dir)
+    for rel in plan.get("add", []):
+        target = out_dir / rel
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+            _prune(target.parent, out_dir)
+    for rel in plan.get("replace", []) + plan.get("remove", []):
+        saved = backup / rel
+        if saved.exists() or saved.is_symlink():
+            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(saved, out_dir / rel)
 
 
 def recover(out_dir: Path) -> None:
-    """Clear what a killed build left: a half-built staging folder, or an old output caught
-    between the two renames of a swap (then it is put back)."""
-    staging, old = side_paths(out_dir)
-    if staging.exists():
-        shutil.rmtree(staging)
-    if old.exists():
-        if out_dir.exists():
-            shutil.rmtree(old)
-        else:
-            os.rename(old, out_dir)
+    """Before anything else: roll back a swap that a killed build left half done, and clear its
+    staging and backup folders."""
+    staging, backup, journal = side_paths(out_dir)
+    if journal.exists():
+        try:
+            plan = json.loads(journal.read_text("utf-8"))
+        except (OSError, ValueError):
+            plan = {}
+        _rollback(out_dir, plan if isinstance(plan, dict) else {})
+        journal.unlink()
+    for folder in (staging, backup):
+        if folder.exists():
+            shutil.rmtree(folder)
 
 
 def _bytes_of(output: Output) -> bytes:
@@ -221,6 +202,22 @@ def _bytes_of(output: Output) -> bytes:
     if output.produce is not None:
         return output.produce()
     return Path(output.source).read_bytes()
+
+
+def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str | None]) -> str | None:
+    """A file we did not create at rel or at one of its folders (a file or a symlink where we need
+    a folder), or None."""
+    if (out_dir / rel).is_symlink() or (out_dir / rel).exists():
+        return rel
+    parts = rel.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        folder = "/".join(parts[:i])
+        if folder not in checked:
+            path = out_dir / folder
+            checked[folder] = folder if path.is_symlink() or (path.exists() and not path.is_dir()) else None
+        if checked[folder]:
+            return checked[folder]
+    return None
 
 
 def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
@@ -233,19 +230,13 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     outputs = list(outputs)
     out_dir = out_dir.resolve()
     recover(out_dir)
-    staging, old = side_paths(out_dir)
+    staging, backup, journal = side_paths(out_dir)
     before = read_manifest(out_dir)
-    existing, _ = _tree(out_dir)
-    foreign = [p for p in existing if p not in before and p != MANIFEST]
 
     bad = [o for o in outputs if not check_path(o.path)]
-    taken = {p.casefold(): p for p in foreign}
-    clashes = []
-    for o in outputs:
-        parts = o.path.casefold().split("/")
-        hit = next((taken["/".join(parts[:i])] for i in range(len(parts), 0, -1) if "/".join(parts[:i]) in taken), None)
-        if hit:
-            clashes.append((o, hit))
+    checked: dict[str, str | None] = {}
+    clashes = [(o, hit) for o in outputs if o.path not in before and not bad
+               for hit in [_foreign_in_the_way(out_dir, o.path, checked)] if hit]
     if bad or clashes:
         raise PublishRefused(
             [error(o.origin or o.path, 1, f"输出路径不安全 (unsafe output path): {o.path!r}") for o in bad] +
@@ -254,51 +245,72 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
                    "把它移走，或换一个输出目录") for o, hit in clashes])
 
     written, unchanged, files = [], [], {}
+    plan = {"replace": [], "add": [], "remove": []}
     staging.mkdir(parents=True)
     try:
-        for rel in foreign:
-            _link_or_copy(out_dir / rel, staging / rel)
+        made: set[Path] = {staging}
         for output in outputs:
-            target = staging / output.path
-            if not _inside(_nearest_existing(target.parent), staging):
-                raise PublishRefused([error(output.origin or output.path, 1,
-                                            f"输出路径 {output.path} 会写到输出目录之外 (path leaves the output directory)",
-                                            "输出目录里有指向别处的符号链接：删除它")])
-            target.parent.mkdir(parents=True, exist_ok=True)
             current = out_dir / output.path
             seen = records.get(output.path) if output.path in before else None
             if seen and output.key and seen[0] == output.key and _same_file(current, seen):
-                _link_or_copy(current, target)       # same inputs as last time: not even rendered
+                unchanged.append(output.path)            # same inputs as last time: not even rendered
+                files[output.path] = seen
+                continue
+            data = _bytes_of(output)
+            if output.path in before and current.is_file() and not current.is_symlink() \
+                    and current.stat().st_size == len(data) and current.read_bytes() == data:
                 unchanged.append(output.path)
-            else:
-                data = _bytes_of(output)
-                if output.path in before and current.is_file() and not current.is_symlink() \
-                        and current.stat().st_size == len(data) and current.read_bytes() == data:
-                    _link_or_copy(current, target)
-                    unchanged.append(output.path)
-                else:
-                    target.write_bytes(data)
-                    written.append(output.path)
+                st = current.lstat()
+                files[output.path] = [output.key, st.st_size, st.st_mtime_ns]
+                continue
+            target = staging / output.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(data)
             st = target.lstat()
             files[output.path] = [output.key, st.st_size, st.st_mtime_ns]
-        manifest = json.dumps({"generator": "kexie-site", "files": sorted(files)}, ensure_ascii=False, indent=0)
-        (staging / MANIFEST).write_text(manifest, "utf-8")
+            written.append(output.path)
+            plan["replace" if output.path in before and current.exists() else "add"].append(output.path)
         late = before_swap() if before_swap else []
         if late:
-            raise PublishRefused(late)
-        if out_dir.exists():
-            if _exchange(staging, out_dir):
-                shutil.rmtree(staging)
-            else:
-                os.rename(out_dir, old)
-                os.rename(staging, out_dir)
-                shutil.rmtree(old)
-        else:
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, out_dir)
+            raise PublishRefused(list(late))
+        plan["remove"] = sorted(p for p in before if p not in files and (out_dir / p).is_file())
+        manifest = json.dumps({"generator": "kexie-site", "files": sorted(files)}, ensure_ascii=False, indent=0)
+        (staging / MANIFEST).write_text(manifest, "utf-8")
+        plan["replace" if (out_dir / MANIFEST).exists() else "add"].append(MANIFEST)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    current = {o.path for o in outputs}
-    removed = tuple(sorted(p for p in before if p not in current and p in existing))
-    return WriteReport(tuple(written), tuple(unchanged), removed, tuple(foreign)), files
+
+    # the swap: journal first, then renames; undone at once on an error, by recover() after a kill
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for folder in sorted({(out_dir / rel).parent for rel in plan["replace"] + plan["add"]}):
+        if not _inside(_nearest_existing(folder), out_dir):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise PublishRefused([error(str(folder), 1, "输出目录里有指向别处的符号链接，不会写到输出目录之外 (path leaves the output directory)",
+                                        "删除这个符号链接")])
+    with open(journal, "w", encoding="utf-8") as handle:
+        json.dump(plan, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        for rel in plan["replace"] + plan["remove"]:
+            (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(out_dir / rel, backup / rel)
+        for rel in plan["replace"] + plan["add"]:
+            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / rel, out_dir / rel)
+    except BaseException:
+        _rollback(out_dir, plan)
+        journal.unlink()
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
+        raise
+    journal.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(backup, ignore_errors=True)
+    for rel in plan["remove"]:
+        _prune((out_dir / rel).parent, out_dir)
+    report = WriteReport(tuple(written), tuple(unchanged), tuple(plan["remove"]))
+    return report, {p: v for p, v in files.items()}

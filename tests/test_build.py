@@ -451,10 +451,15 @@ def test_archive_groups_by_year_and_month_in_the_site_timezone(tmp_path):
     assert list_titles(page(out, "archive/2025/01/")) == ["明年的文章"]
 
     archive = page(out, "archive/")
+    # the archive's front page lists years and months with counts, each year page its articles
+    listed = {a.text_content().strip(): a.getnext().text_content().strip()
+              for a in archive.xpath("//ul[@class='archive-months']//a")}
+    assert listed == {"2024年9月": "1 篇", "2024年8月": "1 篇", "2024年7月": "1 篇", "2025年1月": "1 篇"}
     months = {}
-    for h3 in archive.xpath("//h3[a]"):
-        table = h3.xpath("following-sibling::table[1]")[0]
-        months[h3.xpath("./a")[0].text_content().strip()] = [a.text_content().strip() for a in table.xpath(".//a")]
+    for y in ("2024", "2025"):
+        for h3 in page(out, f"archive/{y}/").xpath("//h3[a]"):
+            table = h3.xpath("following-sibling::table[1]")[0]
+            months[h3.xpath("./a")[0].text_content().strip()] = [a.text_content().strip() for a in table.xpath(".//a")]
     assert months == {"2024年9月": ["世界时的八月最后一晚"], "2024年8月": ["八月最后一晚"],
                       "2024年7月": ["七月的文章"], "2025年1月": ["明年的文章"]}
     years = [h2.xpath("./a")[0].text_content().strip() for h2 in archive.xpath("//section//h2[a]")]

@@ -109,16 +109,38 @@ def test_a_killed_build_leaves_the_old_output_and_the_next_build_recovers(tmp_pa
     assert not list(out.parent.glob(".public.kexie-*"))
 
 
-def test_an_old_output_caught_between_the_two_renames_is_put_back(tmp_path):
+@pytest.mark.parametrize("after", [1, 3, 6])
+def test_a_build_killed_during_the_swap_is_rolled_back_by_the_next(tmp_path, after):
     site = write_site(tmp_path / "site", two_articles())
     _, out = build_site(site)
+    (out / "CNAME").write_text("kepu.example.cn")
     before = snapshot(out)
-    staging, old = writer.side_paths(out)
-    os.rename(out, old)                     # as if killed between the two renames of a swap
-    staging.mkdir()
-    (staging / "half.html").write_text("x")
-    writer.recover(out)
-    assert snapshot(out) == before and not old.exists() and not staging.exists()
+    (site / "content" / "a.md").write_text(article("黑洞（修订）", "2024-08-22", tags=["天文"]), "utf-8")
+    (site / "content" / "b.md").unlink()
+    (site / "content" / "c.md").write_text(article("新文章", "2024-08-24"), "utf-8")
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from kexie_site import writer
+        from kexie_site.pipeline import build, BuildOptions
+        real, n = os.replace, [0]
+        def dying(a, b):
+            n[0] += 1
+            if n[0] > {after}:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(a, b)
+        writer.os.replace = dying
+        build(Path({str(site)!r}), None, BuildOptions(now="2026-12-01"))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -9, proc.stderr
+    writer.recover(out)                     # what the next build does first
+    assert snapshot(out) == before
+    staging, backup, journal = writer.side_paths(out)
+    assert not staging.exists() and not backup.exists() and not journal.exists()
+    result, _ = build_site(site)
+    assert result.articles == 2
+    assert (out / "CNAME").read_text() == "kepu.example.cn"
 
 
 def test_unchanged_files_keep_their_inode_and_mtime(tmp_path):
