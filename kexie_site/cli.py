@@ -100,6 +100,8 @@ def cmd_build(args) -> int:
         *(f"  过大或过慢 heavy {h}" for h in result.heavy),
         f"  用时 time       {result.seconds:.2f} s",
     ]
+    if args.debug and result.timings:
+        lines.append("  stages         " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings))
     print("\n".join(lines))
     return EXIT_OK
 

@@ -22,18 +22,35 @@ CJK = (
     "\U00020000-\U0003134f"
 )
 INLINE_TAG = r"</?(?:strong|em|b|i|a|code|span|sup|sub|mark|del|ins|abbr|small|u|s)\b[^>]*>"
-BREAK_RE = re.compile(f"([{CJK}])((?:{INLINE_TAG})*)\\n[ \\t]*((?:{INLINE_TAG})*)(?=[{CJK}])")
+LEFT_RE = re.compile(f"[{CJK}](?:{INLINE_TAG})*$")        # a CJK character, then only inline tags
+RIGHT_RE = re.compile(f"[ \\t]*(?:{INLINE_TAG})*[{CJK}]")  # spaces and inline tags, then a CJK character
 PRE_RE = re.compile(r"(<pre\b.*?</pre>)", re.S)
 
 # resolver(src) -> (published src, width, height, content path) or None for images left as written
 Resolver = Callable[[str], "tuple[str, int, int, str] | None"]
 
 
+def join_cjk_lines(text: str) -> str:
+    """Drop each line break (and the indentation after it) that has CJK on both sides, inline
+    tags allowed in between. Looks only at the line breaks, so it costs little."""
+    out, start = [], 0
+    index = text.find("\n")
+    while index != -1:
+        right = RIGHT_RE.match(text, index + 1)
+        if right and LEFT_RE.search(text, max(start, index - 300), index):
+            spaces = len(right.group(0)) - len(right.group(0).lstrip(" \t"))
+            out.append(text[start:index])
+            start = index + 1 + spaces
+        index = text.find("\n", index + 1)
+    out.append(text[start:])
+    return "".join(out)
+
+
 class CjkLineBreakPostprocessor(Postprocessor):
     def run(self, text: str) -> str:
         pieces = PRE_RE.split(text)
         for i in range(0, len(pieces), 2):       # odd pieces are <pre> blocks: left alone
-            pieces[i] = BREAK_RE.sub(r"\1\2\3", pieces[i])
+            pieces[i] = join_cjk_lines(pieces[i])
         return "".join(pieces)
 
 

@@ -119,7 +119,7 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
         specs.append(PageSpec(urls.output_file(article.url), article.url, "article.html", {
             "page": {**_page(site, "article", article.url, article.title, article.summary, group),
                      "og_type": "article"},
-            "article": article, "jsonld": article_jsonld(site, article),
+            "article": article,
         }))
     for group in site.columns:
         specs.extend(_paginated(site, "column", group, group.title, group))
@@ -204,11 +204,13 @@ def page_key(spec: PageSpec, site_key: str, memo: dict) -> str:
     return digest(site_key, spec.template, spec.url, _fingerprint(dict(spec.context), memo))
 
 
-def render_page(spec: PageSpec, env: jinja2.Environment, site_ctx: dict, html_of) -> tuple[bytes | None, Problem | None]:
-    """The page's bytes; `html_of(article)` gives an article's HTML (loaded only for its page)."""
+def render_page(spec: PageSpec, env: jinja2.Environment, site: Site, site_ctx: dict, html_of) -> tuple[bytes | None, Problem | None]:
+    """The page's bytes. An article page also gets `content` (its HTML, from `html_of(article)`,
+    loaded only now) and `jsonld` (made only now: most pages of a rebuild are not rendered)."""
     try:
         template = env.get_template(spec.template)
-        extra = {"content": html_of(spec.context["article"])} if "article" in spec.context else {}
+        article = spec.context.get("article")
+        extra = {"content": html_of(article), "jsonld": article_jsonld(site, article)} if article else {}
         html = template.render(site=site_ctx, **spec.context, **extra)
     except Exception as exc:  # a theme bug must become a Problem, whatever Jinja raised
         return None, template_problem(exc, spec.template)

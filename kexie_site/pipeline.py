@@ -59,6 +59,7 @@ class BuildResult:
     markdown_renders: int = 0            # articles whose Markdown was rendered (not from the cache)
     pages_rendered: int = 0              # pages whose template was rendered
     fast: bool = False                   # nothing had changed: nothing was done
+    timings: tuple[tuple[str, float], ...] = ()   # seconds per stage
 
 
 def find_collisions(outputs: list[Output]) -> list[Problem]:
@@ -164,6 +165,15 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         data = (site_dir / source.path).read_bytes()
         return replace(source, data=data)
 
+    clock = [time.perf_counter()]
+    timings: list[tuple[str, float]] = []
+
+    def lap(stage: str) -> None:
+        now_ = time.perf_counter()
+        timings.append((stage, round(now_ - clock[0], 3)))
+        clock[0] = now_
+
+    lap("read")
     # parse (cached per file)
     cache.begin()
     parse_digest = digest(code, [(c.name, c.slug) for c in config.columns], config.timezone)
@@ -195,6 +205,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     scheduled = [d for d in docs if not d.meta.draft and d.path not in published_paths]
 
     # render Markdown (cached per file, in parallel when there is much to do)
+    lap("parse")
     images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
     render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
     render_keys = {d.path: digest(d.sha256, render_digest) for d in published}
@@ -223,6 +234,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         cache.commit()
         raise BuildFailed(problems)
 
+    lap("markdown")
+
     def html_of(article) -> str:
         return cache.get_html(render_keys[article.doc.path]) or ""
 
@@ -240,7 +253,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             counter["pages"] += 1
             if counter["pages"] % 500 == 0:
                 _tick(options, "页面 pages", counter["pages"], len(specs))
-            data, problem = render_page(spec, env, site_ctx, html_of)
+            data, problem = render_page(spec, env, site, site_ctx, html_of)
             if problem:
                 late.append(problem)
                 return b""
@@ -263,6 +276,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     if has_errors(problems):
         cache.commit()
         raise BuildFailed(problems)
+    lap("assemble")
 
     # write
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records)
@@ -271,6 +285,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     cache.put_slugs(learned_slugs())
     cache.prune("docs", set(parse_keys.values()))
     cache.prune("renders", set(render_keys.values()))
+    lap("pages+publish")
     next_due = min((d.meta.date.timestamp() for d in scheduled), default=None)
     warnings = sort_problems(problems)
     result = BuildResult(
@@ -278,7 +293,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
         skipped=sources.skipped, problems=warnings, report=report,
         seconds=time.perf_counter() - started, output_dir=out_dir, heavy=tuple(heavy),
-        markdown_renders=len(misses), pages_rendered=counter["pages"],
+        markdown_renders=len(misses), pages_rendered=counter["pages"], timings=tuple(timings),
     )
     cache.put_state("last", json.dumps({
         "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,

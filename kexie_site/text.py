@@ -57,6 +57,12 @@ def _pinyin():
     return lambda word: lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False)
 
 
+@lru_cache(maxsize=65536)
+def _read_word(word: str) -> str:
+    """A word in pinyin, its syllables joined (重庆 → chongqing). Words recur, readings are slow."""
+    return "".join(_pinyin()(word)) + " " + HAN_RE.sub(" ", word)
+
+
 def _ascii_fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if ord(ch) < 128)
@@ -101,13 +107,8 @@ def _slugify(text: str, limit: int) -> str:
     text = unicodedata.normalize("NFKC", clean_text(text))
     words: list[str] = []
     if HAN_RE.search(text):
-        cut = _segmenter()
-        read = _pinyin()
-        for token in cut(text):
-            if HAN_RE.search(token):
-                words.append("".join(read(token)))
-            else:
-                words.append(token)
+        for token in _segmenter()(text):
+            words.append(_read_word(token) if HAN_RE.search(token) else token)
     else:
         words = [text]
     parts: list[str] = []

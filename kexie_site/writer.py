@@ -168,6 +168,10 @@ def _prune(folder: Path, stop: Path) -> None:
 def _rollback(out_dir: Path, plan: dict) -> None:
     """Undo a partly applied swap: take out what was added, put back what was moved aside."""
     _, backup, _ = side_paths(out_dir)
+    for tree in plan.get("add_trees", []):
+        if (out_dir / tree).is_dir() and not (out_dir / tree).is_symlink():
+            shutil.rmtree(out_dir / tree)
+            _prune((out_dir / tree).parent, out_dir)
     for rel in plan.get("add", []):
         target = out_dir / rel
         if target.is_file() and not target.is_symlink():
@@ -265,7 +269,7 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
                 continue
             target = staging / output.path
             if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(target.parent, exist_ok=True)
                 made.add(target.parent)
             target.write_bytes(data)
             st = target.lstat()
@@ -283,8 +287,30 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
-    # the swap: journal first, then renames; undone at once on an error, by recover() after a kill
+    # new folders go over whole: one rename instead of a mkdir and a rename per file
     out_dir.mkdir(parents=True, exist_ok=True)
+    missing: dict[str, bool] = {}
+
+    def top_missing(rel: str) -> str | None:
+        parts = rel.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            folder = "/".join(parts[:i])
+            if folder not in missing:
+                missing[folder] = not os.path.lexists(out_dir / folder)
+            if missing[folder]:
+                return folder
+        return None
+
+    trees, singles = set(), []
+    for rel in plan["add"]:
+        tree = top_missing(rel)
+        if tree:
+            trees.add(tree)
+        else:
+            singles.append(rel)
+    plan["add_trees"], plan["add"] = sorted(trees), singles
+
+    # the swap: journal first, then renames; undone at once on an error, by recover() after a kill
     for folder in sorted({(out_dir / rel).parent for rel in plan["replace"] + plan["add"]}):
         if not _inside(_nearest_existing(folder), out_dir):
             shutil.rmtree(staging, ignore_errors=True)
@@ -298,6 +324,9 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         for rel in plan["replace"] + plan["remove"]:
             (backup / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(out_dir / rel, backup / rel)
+        for tree in plan["add_trees"]:
+            (out_dir / tree).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staging / tree, out_dir / tree)
         for rel in plan["replace"] + plan["add"]:
             (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / rel, out_dir / rel)
