@@ -67,10 +67,11 @@ def write_site(root: Path, files: dict[str, str | bytes], base_url: str = "https
 NOW = "2026-12-01 12:00"
 
 
-def build_site(root: Path, out: Path | None = None, *, drafts=False, future=False, now=NOW):
-    """Build; returns (result, output dir). Raises BuildFailed on problems."""
+def build_site(root: Path, out: Path | None = None, *, drafts=False, future=False, now=NOW, **options):
+    """Build; returns (result, output dir). Raises BuildFailed on problems. Further keyword
+    arguments are BuildOptions (cache=False, jobs=2 …)."""
     out = out or root / "public"
-    result = build(root, out, BuildOptions(drafts=drafts, future=future, now=now))
+    result = build(root, out, BuildOptions(drafts=drafts, future=future, now=now, **options))
     return result, out
 
 

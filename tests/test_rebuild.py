@@ -1,0 +1,156 @@
+"""Rebuilds do only the work that changed, and the cache can never make a page wrong."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import zlib
+import struct
+
+import pytest
+
+from conftest import article, build_site, write_site
+from kexie_site import pipeline
+
+
+def png(width: int, height: int) -> bytes:
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\x00" * width * 3 for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def site_files(n: int = 6) -> dict:
+    files = {}
+    for i in range(n):
+        column = "科言科语" if i % 2 else "一目了然科普汇"
+        files[f"content/a{i}.md"] = article(f"第{i}篇文章", f"2024-08-{10 + i:02d}", column=column,
+                                            tags=["天文"] if i % 3 == 0 else ["物理"], body=f"第{i}篇的正文。")
+    return files
+
+
+def tree(out):
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_nothing_changed_means_no_markdown_and_no_writes(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    first, out = build_site(site)
+    assert first.markdown_renders == 6 and first.report.written
+    again, _ = build_site(site)
+    assert again.markdown_renders == 0 and again.pages_rendered == 0
+    assert again.report.written == () and again.report.removed == ()
+    assert again.articles == first.articles and again.pages == first.pages
+
+
+def test_one_edited_article_renders_once_and_rewrites_only_the_pages_showing_it(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    _, out = build_site(site)
+    stat_other = (out / "2024/08/10/di-0-pianwenzhang/index.html").stat()
+    (site / "content/a5.md").write_text(
+        article("第5篇文章", "2024-08-15", column="科言科语", tags=["物理"], body="改写后的正文。"), "utf-8")
+    result, _ = build_site(site)
+    assert result.markdown_renders == 1
+    written = set(result.report.written)
+    assert "2024/08/15/di-5-pianwenzhang/index.html" in written
+    # an article of the other column, not next to it, is neither rendered again nor rewritten
+    assert "2024/08/10/di-0-pianwenzhang/index.html" in result.report.unchanged
+    assert (out / "2024/08/10/di-0-pianwenzhang/index.html").stat().st_mtime_ns == stat_other.st_mtime_ns
+    assert result.pages_rendered < result.pages / 2
+    # and what was written is exactly what a build from scratch makes
+    _, fresh = build_site(site, tmp_path / "fresh", cache=False)
+    assert tree(out) == tree(fresh)
+
+
+def test_a_template_edit_renders_pages_again_but_no_markdown(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    build_site(site)
+    (site / "themes/default/templates").mkdir(parents=True)
+    (site / "themes/default/templates/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1 id="changed">{{ article.title }}</h1>{{ content|safe }}{% endblock %}',
+        "utf-8")
+    result, out = build_site(site)
+    assert result.markdown_renders == 0
+    assert result.pages_rendered >= 6
+    assert sum(p.endswith("index.html") and p.startswith("2024/") for p in result.report.written) == 6
+
+
+def test_cached_and_uncached_builds_are_byte_identical(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    build_site(site, tmp_path / "warmup")
+    (site / "content/a1.md").write_text(article("第1篇文章（改）", "2024-08-11", column="科言科语"), "utf-8")
+    _, cached = build_site(site, tmp_path / "cached")
+    _, plain = build_site(site, tmp_path / "plain", cache=False)
+    assert tree(cached) == tree(plain)
+
+
+def test_parallel_and_serial_markdown_give_the_same_site(tmp_path, monkeypatch):
+    site = write_site(tmp_path / "site", site_files(8))
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+    parallel, one = build_site(site, tmp_path / "parallel", cache=False, jobs=2)
+    serial, two = build_site(site, tmp_path / "serial", cache=False, jobs=1)
+    assert parallel.markdown_renders == serial.markdown_renders == 8
+    assert tree(one) == tree(two)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong rows"])
+def test_a_corrupt_cache_is_survived(tmp_path, damage):
+    site = write_site(tmp_path / "site", site_files())
+    _, out = build_site(site)
+    before = tree(out)
+    db = site / ".kexie-cache" / "cache.sqlite"
+    if damage == "garbage":
+        db.write_bytes(b"this is not a database" * 100)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(str(db) + suffix):
+                os.remove(str(db) + suffix)
+    elif damage == "truncated":
+        data = db.read_bytes()
+        db.write_bytes(data[: len(data) // 3])
+    else:
+        con = sqlite3.connect(db)
+        con.execute("UPDATE renders SET light = '{not json'")
+        con.execute("UPDATE docs SET value = '[1, 2'")
+        con.execute("UPDATE state SET value = 'nonsense'")
+        con.commit()
+        con.close()
+    (site / "content/a2.md").write_text(article("第2篇文章", "2024-08-12", column="一目了然科普汇",
+                                                tags=["物理"], body="第2篇的正文。"), "utf-8")
+    result, _ = build_site(site)
+    assert result.articles == 6
+    assert tree(out) == before
+
+
+def test_a_scheduled_article_is_published_when_its_time_comes(tmp_path):
+    site = write_site(tmp_path / "site", {**site_files(2), "content/later.md": article("明天的文章", "2024-09-02 08:00")})
+    first, out = build_site(site, now="2024-09-01 12:00")
+    assert first.scheduled == ("content/later.md",)
+    same, _ = build_site(site, now="2024-09-01 13:00")
+    assert same.fast and same.scheduled == ("content/later.md",)
+    due, _ = build_site(site, now="2024-09-02 08:00")
+    assert not due.fast and due.scheduled == () and due.articles == 3
+    assert (out / "2024/09/02/mingtian-de-wenzhang/index.html").is_file()
+
+
+def test_a_changed_image_renders_the_article_again_with_its_new_size(tmp_path):
+    files = {"content/a.md": article("有图", "2024-08-22", body='![图](img/p.png "注")'),
+             "content/img/p.png": png(4, 3)}
+    site = write_site(tmp_path / "site", files)
+    _, out = build_site(site)
+    (site / "content/img/p.png").write_bytes(png(8, 6))
+    result, _ = build_site(site)
+    assert result.markdown_renders == 1
+    from conftest import page
+    img = page(out, "2024/08/22/youtu/").xpath("//figure/img")[0]
+    assert (img.get("width"), img.get("height")) == ("8", "6")
+
+
+def test_output_edited_by_hand_is_restored(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    _, out = build_site(site)
+    target = out / "2024/08/10/di-0-pianwenzhang/index.html"
+    good = target.read_bytes()
+    target.write_text("tampered")
+    result, _ = build_site(site)
+    assert not result.fast
+    assert target.read_bytes() == good
