@@ -350,3 +350,29 @@ def test_self_links_point_at_the_feeds_own_url(tmp_path, base_url):
         parsed = parse(path)
         assert parsed.feed.link.startswith(base_url)
         assert all(e.link.startswith(base_url) for e in parsed.entries)
+
+
+def test_every_item_of_the_example_feeds_is_complete_and_resolves(example_site, tmp_path):
+    """Quality gate: unique stable ids, links to generated pages, dates with an offset, content."""
+    import re
+    from urllib.parse import urlsplit
+
+    _, out = build_site(example_site, tmp_path / "one")
+    _, again = build_site(example_site, tmp_path / "two")
+    feeds = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xml") if p.name in ("feed.xml", "atom.xml"))
+    assert len(feeds) == 6
+    for rel in feeds:
+        assert (out / rel).read_bytes() == (again / rel).read_bytes()
+        parsed = feedparser.parse((out / rel).read_bytes())
+        assert parsed.bozo == 0 and parsed.entries
+        ids = [e.id for e in parsed.entries]
+        assert len(set(ids)) == len(ids)
+        raw = (out / rel).read_text("utf-8")
+        dates = re.findall(r"<(?:pubDate|published|updated)>([^<]+)<", raw)
+        assert dates and all(re.search(r"(\+0800|\+08:00)$", d) for d in dates), rel
+        for entry in parsed.entries:
+            parts = urlsplit(entry.link)
+            assert parts.scheme == "https" and parts.netloc == "kepu.example.cn"
+            assert (out / parts.path.lstrip("/") / "index.html").is_file(), entry.link
+            content = entry.content[0].value if "content" in entry else ""
+            assert len(content) > 200 and entry.summary
