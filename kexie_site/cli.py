@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 from . import __version__
@@ -43,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-cache", action="store_true", help="ignore the cache in .kexie-cache/ (same output, slower)")
     b.add_argument("--jobs", type=int, default=0, help="processes for Markdown (default: one per core)")
     b.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    n = sub.add_parser("new", help="write a new article with complete front matter (never overwrites)")
+    n.add_argument("title", help="the article's title, e.g. \"每日一问：为什么天空是蓝色的？\"")
+    n.add_argument("--column", required=True, help="a column declared in site.toml, by name or slug")
+    n.add_argument("--site", default=".", help="site directory (default: .)")
+    n.add_argument("--date", default=None, help="publication date (default: now in the site's time zone)")
+    n.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    c = sub.add_parser("check", help="report every problem and pre-publication warning, write nothing")
+    c.add_argument("--site", default=".", help="site directory (default: .)")
+    c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    c.add_argument("--now", default=None, help="take this time as now (scheduling, the last 30 days)")
+    c.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser
 
 
@@ -106,7 +118,51 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build}
+def cmd_new(args) -> int:
+    from .newpost import new_article
+
+    path, problem = new_article(Path(args.site), args.title, args.column, args.date)
+    if problem:
+        print_problems((problem,))
+        return EXIT_PROBLEMS
+    print(path)
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from .lint import column_lines, lint_site
+    from .dates import get_zone, parse_date
+    from .pipeline import BuildOptions, build
+
+    site_dir = Path(args.site)
+
+    def inspect(site, sources):
+        zone = get_zone(site.config.timezone)
+        now = parse_date(args.now, zone) if args.now else datetime.now(zone)
+        texts = {}
+        for source in sources.markdown:
+            try:
+                texts[source.path] = (site_dir / source.path).read_bytes().decode("utf-8-sig", "replace")
+            except OSError:
+                pass
+        config_text = (site_dir / "site.toml").read_text("utf-8-sig", errors="replace")
+        urls = {""} | {g.url for g in site.columns} | {g.url for g in site.tags} | {y.url for y in site.years}
+        urls |= {m.url for y in site.years for m in y.months} | {"archive/", "tags/"}
+        return lint_site(site, texts, zone, now, urls, column_lines(config_text))
+
+    try:
+        result = build(site_dir, None, BuildOptions(now=args.now, drafts=True, future=True, inspect=inspect,
+                                                    progress=_progress()))
+    except BuildFailed as failed:
+        print_problems(failed.problems)
+        print(f"检查未通过 check failed: {sum(p.is_error for p in failed.problems)} 个错误 error(s)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print_problems(result.problems)
+    print(f"检查完成 checked {result.articles} 篇文章 articles: 0 个错误 errors, {len(result.problems)} 个警告 warnings")
+    return EXIT_PROBLEMS if args.strict and result.problems else EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ class BuildOptions:
     cache: bool = True                   # False: --no-cache (same code on an in-memory cache)
     jobs: int = 0                        # processes for Markdown; 0 = one per core
     progress: Callable[[str, int, int], None] | None = None
+    inspect: Callable | None = None      # `check`: called with (site, sources); nothing is published
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     )
     state = _load_state(cache.get_state("last"))
     records = _load_state(cache.get_state(f"outputs:{out_dir}")) or {}
-    if state and state.get("fingerprint") == fingerprint and \
+    if options.inspect is None and state and state.get("fingerprint") == fingerprint and \
             (state.get("next_due") is None or now.timestamp() < state["next_due"]) and output_intact(out_dir, records):
         manifest = read_manifest(out_dir)
         return BuildResult(
@@ -277,6 +278,22 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         cache.commit()
         raise BuildFailed(problems)
     lap("assemble")
+
+    if options.inspect is not None:           # `check`: render everything, publish nothing
+        for output in outputs:
+            if output.produce is not None:
+                output.produce()
+        problems.extend(late)
+        problems.extend(options.inspect(site, sources))
+        cache.commit()
+        if has_errors(problems):
+            raise BuildFailed(problems)
+        return BuildResult(
+            articles=len(site.articles), pages=len(specs), feeds=len(feeds),
+            scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
+            skipped=sources.skipped, problems=sort_problems(problems), report=WriteReport((), (), ()),
+            seconds=time.perf_counter() - started, output_dir=out_dir, markdown_renders=len(misses),
+            pages_rendered=counter["pages"])
 
     # write
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records)

@@ -1,0 +1,121 @@
+"""`kexie-site check`: warnings an editor wants before publishing, on top of what a build reports.
+
+Pure functions over the assembled site and the articles' text: a missing summary where the
+automatic one is poor, images without alt text, links to articles or pages that do not exist,
+articles without an explicit id, titles over 32 characters (WeChat's limit), scheduled articles,
+and the days of the last 30 on which a (daily) column had no article.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, tzinfo
+from urllib.parse import unquote, urlsplit
+
+from .errors import Problem, warning
+from .markup import resolve_local
+from .model import ArticleDoc, Site
+from .text import zh_date
+
+TITLE_LIMIT = 32
+DAYS = 30
+IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)")
+LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)")
+HTML_IMG_RE = re.compile(r"<img\b[^>]*>", re.I)
+
+
+def _line(text: str, offset: int, first: int) -> int:
+    return first + text.count("\n", 0, offset)
+
+
+def body_of(text: str) -> tuple[str, int]:
+    """The body of an article's text and the line it starts on (front matter skipped)."""
+    lines = text.split("\n")
+    if lines and lines[0].rstrip() == "---":
+        for i in range(1, len(lines)):
+            if lines[i].rstrip() in ("---", "..."):
+                return "\n".join(lines[i + 1:]), i + 2
+    return text, 1
+
+
+def lint_article(doc: ArticleDoc, text: str, known_paths: set[str], known_urls: set[str], base_path: str,
+                 auto_summary: str) -> list[Problem]:
+    found: list[Problem] = []
+    path, meta = doc.path, doc.meta
+    if not meta.id:
+        found.append(warning(path, 1, "没有写 id (no explicit id)：id 会由栏目和日期推出，改栏目或日期就会变",
+                             "在 front matter 里加一行 id: …（kexie-site new 会自动写好）"))
+    if len(meta.title) > TITLE_LIMIT:
+        found.append(warning(path, meta.line_of("title"), f"标题有 {len(meta.title)} 个字，超过微信的 {TITLE_LIMIT} 字上限 (title too long for WeChat)",
+                             "转发到公众号前缩短标题"))
+    if not meta.summary and (len(auto_summary) < 20 or auto_summary.endswith("…")):
+        found.append(warning(path, 1, "没有写 summary，自动摘要不理想 (missing summary; the automatic one is poor)",
+                             f"自动摘要是：“{auto_summary}”；在 front matter 里写一句 summary: …"))
+    body, first = body_of(text)
+    for m in IMAGE_RE.finditer(body):
+        if not m.group(1).strip():
+            found.append(warning(path, _line(body, m.start(), first), f"图片没有替代文字 (image without alt text): {m.group(2)}",
+                                 "写成 ![描述图片内容的文字](…)，读屏软件和图片加载失败时会显示它"))
+    for m in HTML_IMG_RE.finditer(body):
+        if not re.search(r"\balt\s*=\s*[\"'][^\"']+[\"']", m.group(0)):
+            found.append(warning(path, _line(body, m.start(), first), "图片没有替代文字 (image without alt text)",
+                                 "给 <img> 加上 alt=\"…\""))
+    for m in LINK_RE.finditer(body):
+        target = m.group(1)
+        parts = urlsplit(target)
+        line = _line(body, m.start(), first)
+        if parts.path.endswith((".md", ".markdown")) and not parts.scheme:
+            local = resolve_local(path, target)
+            if local is not None and "content/" + local not in known_paths:
+                found.append(warning(path, line, f"链接指向的文章不存在 (link to a missing article): {target}",
+                                     "检查文件名；链接到别的文章可以写相对路径 ../kyky/xxx.md 或文章网址"))
+        elif not parts.scheme and not parts.netloc and parts.path.startswith("/"):
+            site_path = unquote(parts.path)
+            rel = site_path[len(base_path):] if site_path.startswith(base_path) else None
+            if rel is None or (rel not in known_urls and rel.rstrip("/") + "/" not in known_urls):
+                found.append(warning(path, line, f"站内链接指向的页面不存在 (internal link to a missing page): {target}",
+                                     "检查网址；文章的网址是 /年/月/日/slug/"))
+    return found
+
+
+def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, page_urls: set[str],
+              config_lines: dict[str, int]) -> list[Problem]:
+    """All the check warnings, for a site assembled with drafts and scheduled articles included
+    (an editor checks them before they go out). `texts` maps article paths to their text;
+    `page_urls` is every generated URL; `config_lines` maps a column name to its line in site.toml."""
+    found: list[Problem] = []
+    today = now.astimezone(zone).date()
+    known_paths = set(texts)
+    for article in site.articles:
+        text = texts.get(article.doc.path, "")
+        found.extend(lint_article(article.doc, text, known_paths, page_urls | {a.url for a in site.articles},
+                                  site.config.base_path, article.rendered.auto_summary))
+    for doc in [a.doc for a in site.articles if a.date > now and not a.meta.draft] + list(site.scheduled):
+        found.append(warning(doc.path, doc.meta.line_of("date"),
+                             f"定时发布 (scheduled): {zh_date(doc.meta.date)} {doc.meta.date:%H:%M} 才会发布",
+                             "到时间后重新构建即可发布；预览用 --future"))
+    for doc in [a.doc for a in site.articles if a.meta.draft] + list(site.drafts):
+        found.append(warning(doc.path, doc.meta.line_of("draft"), "草稿，不会发布 (draft: not published)",
+                             "写完后把 draft 改成 false"))
+    start = today - timedelta(days=DAYS - 1)
+    for group in site.columns:
+        days = {a.date.astimezone(zone).date() for a in group.articles if not a.meta.draft and a.date <= now}
+        if not days or max(days) < start:
+            continue        # a column that has not published lately is not a daily column now
+        missing = [start + timedelta(days=i) for i in range(DAYS) if start + timedelta(days=i) not in days]
+        if missing:
+            shown = "、".join(f"{d.month}月{d.day}日" for d in missing[:10]) + ("…" if len(missing) > 10 else "")
+            found.append(warning("site.toml", config_lines.get(group.title, 1),
+                                 f"栏目 {group.title} 最近 {DAYS} 天有 {len(missing)} 天没有文章 (days without an article): {shown}",
+                                 "每日栏目：补上这些日期的文章，或用 kexie-site new 新建"))
+    return found
+
+
+def column_lines(config_text: str) -> dict[str, int]:
+    """The line of each column's name in site.toml."""
+    lines = {}
+    for no, line in enumerate(config_text.splitlines(), 1):
+        m = re.match(r'\s*name\s*=\s*"([^"]*)"', line)
+        if m:
+            lines.setdefault(m.group(1), no)
+    return lines
+

@@ -1,0 +1,72 @@
+"""`kexie-site new`: today's article with complete front matter, created exclusively (never
+overwriting a file), named in pinyin, with a fresh immutable id."""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from .config import CONFIG_NAME, load_config
+from .dates import DateError, FORMS, get_zone, parse_date
+from .decoding import decode
+from .errors import Problem, error
+from .text import clean_text, slugify
+
+BODY = "## 小标题\n\n在这里写正文。写完后把 draft 改成 false（或删掉这一行）再发布。\n"
+
+
+def front_matter(title: str, date: datetime, column: str, article_id: str) -> str:
+    """Values are written as JSON strings, which YAML reads as double-quoted text: a colon, a
+    quote or a # in a title cannot break the front matter."""
+    quote = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
+    return "\n".join([
+        "---",
+        f"title: {quote(title)}",
+        f"date: {date:%Y-%m-%d %H:%M}",
+        f"column: {quote(column)}",
+        "tags: []",
+        'summary: ""',
+        'author: ""',
+        f"id: {quote(article_id)}",
+        "draft: true",
+        "---",
+        "",
+        BODY,
+    ])
+
+
+def new_article(site_dir: Path, title: str, column: str, when: str | None) -> tuple[Path | None, Problem | None]:
+    config_path = site_dir / CONFIG_NAME
+    if not config_path.is_file():
+        return None, error(CONFIG_NAME, 1, f"找不到配置文件 {config_path} (site.toml not found)", "用 --site 指向站点目录")
+    text, problem = decode(config_path.read_bytes(), CONFIG_NAME)
+    if problem:
+        return None, problem
+    config, problems = load_config(text, CONFIG_NAME)
+    if config is None:
+        return None, problems[0]
+    col = config.column(clean_text(column))
+    if col is None:
+        declared = "、".join(c.name for c in config.columns)
+        return None, error("--column", 1, f"栏目 {column!r} 没有在 site.toml 里声明 (column not declared)",
+                           f"已声明的栏目 declared columns: {declared}")
+    title = clean_text(title)
+    if not title:
+        return None, error("title", 1, "标题是空的 (empty title)", "kexie-site new \"文章标题\" --column …")
+    zone = get_zone(config.timezone)
+    try:
+        date = parse_date(when, zone).astimezone(zone) if when else datetime.now(zone).replace(second=0, microsecond=0)
+    except DateError as exc:
+        return None, error("--date", 1, str(exc), f"可用的写法：{FORMS}")
+    article_id = f"{col.slug}-{date:%Y%m%d}-{secrets.token_hex(3)}"
+    name = f"{date:%Y-%m-%d}-{slugify(title) or 'article'}.md"
+    target = site_dir / "content" / col.slug / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:   # exclusive: never overwrite
+            handle.write(front_matter(title, date, col.name, article_id))
+    except FileExistsError:
+        return None, error(str(target), 1, "文件已存在，不会覆盖 (file exists; not overwritten)",
+                           "换一个标题或日期，或直接编辑这个文件")
+    return target, None
