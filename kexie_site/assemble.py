@@ -101,7 +101,8 @@ def is_published(doc: ArticleDoc, now: datetime, drafts: bool, future: bool) -> 
 
 def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, Rendered],
              identities: Mapping[str, Identity], assets: Iterable[Asset], zone: tzinfo,
-             scheduled: Iterable[ArticleDoc] = (), drafts: Iterable[ArticleDoc] = ()) -> Site:
+             scheduled: Iterable[ArticleDoc] = (), drafts: Iterable[ArticleDoc] = (),
+             now: datetime | None = None) -> Site:
     docs = newest_first(docs)
     tags = tag_index(docs)
     columns = {c.name: c for c in config.columns}
@@ -122,6 +123,7 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
             doc=doc, rendered=out, id=ident.id, slug=ident.slug, url=ident.url,
             column=columns[doc.meta.column], tags=tuple(tags[t] for t in doc.meta.tags),
             summary=doc.meta.summary or out.auto_summary, cover_url=cover_url,
+            preview="draft" if doc.meta.draft else "scheduled" if now is not None and doc.meta.date > now else "",
         ))
 
     # prev (older) and next (newer) within each column

@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("--site", default=".", help="site directory (default: .)")
     n.add_argument("--date", default=None, help="publication date (default: now in the site's time zone)")
     n.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    v = sub.add_parser("serve", help="build into a temporary folder and serve it with live reload")
+    v.add_argument("--site", default=".", help="site directory (default: .)")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this computer only)")
+    v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    v.add_argument("--drafts", action="store_true", help="also show drafts (with a banner)")
+    v.add_argument("--future", action="store_true", help="also show scheduled articles (with a banner)")
+    v.add_argument("--debug", action="store_true", help="show Python tracebacks")
     c = sub.add_parser("check", help="report every problem and pre-publication warning, write nothing")
     c.add_argument("--site", default=".", help="site directory (default: .)")
     c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -162,7 +169,18 @@ def cmd_check(args) -> int:
     return EXIT_PROBLEMS if args.strict and result.problems else EXIT_OK
 
 
-COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check}
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    site = Path(args.site)
+    if not (site / "site.toml").is_file():
+        print(f"site.toml:1: 错误 error: 找不到配置文件 {site / 'site.toml'} (site.toml not found)\n"
+              f"    提示 hint: 用 --site 指向站点目录", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return serve(site, args.host, args.port, args.drafts, args.future)
+
+
+COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:

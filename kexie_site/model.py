@@ -128,6 +128,7 @@ class Article:
     prev: ArticleRef | None = None   # older, same column
     next: ArticleRef | None = None   # newer, same column
     cover_url: str = ""
+    preview: str = ""        # "draft" or "scheduled" when published only for a preview
 
     @property
     def meta(self) -> Meta:

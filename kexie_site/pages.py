@@ -25,7 +25,7 @@ def group_view(group: Group) -> dict:
             "tag": group.tag, "count": len(group.articles)}
 
 
-def site_context(site: Site) -> dict:
+def site_context(site: Site, dev: bool = False) -> dict:
     """The same on every page: nothing in it may change when one article does."""
     c = site.config
     rss, atom = urls.feeds()
@@ -33,7 +33,7 @@ def site_context(site: Site) -> dict:
         "title": c.title, "description": c.description, "base_url": c.base_url, "base_path": c.base_path,
         "language": c.language, "publisher": c.publisher, "icp": c.icp,
         "columns": [{"key": g.key, "title": g.title, "url": g.url, "column": g.column} for g in site.columns],
-        "rss": rss, "atom": atom,
+        "rss": rss, "atom": atom, "dev": dev,
     }
 
 
@@ -177,7 +177,7 @@ def _fingerprint(value, memo: dict) -> object:
         return found
     if isinstance(value, Article):
         found = "\x1f".join((
-            value.doc.sha256, value.rendered.key, value.id, value.url, value.column.slug,
+            value.doc.sha256, value.rendered.key, value.id, value.url, value.column.slug, value.preview,
             *(f"{t.name}\x1e{t.slug}" for t in value.tags), value.cover_url,
             *(f"{r.id}\x1e{r.url}\x1e{r.title}" if r else "-" for r in (value.prev, value.next))))
     elif isinstance(value, dict):

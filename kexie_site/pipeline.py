@@ -42,6 +42,7 @@ class BuildOptions:
     jobs: int = 0                        # processes for Markdown; 0 = one per core
     progress: Callable[[str, int, int], None] | None = None
     inspect: Callable | None = None      # `check`: called with (site, sources); nothing is published
+    dev: bool = False                    # `serve`: pages load the dev script that shows build errors
 
 
 @dataclass(frozen=True)
@@ -241,10 +242,10 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         return cache.get_html(render_keys[article.doc.path]) or ""
 
     # assemble and lay out
-    site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts)
+    site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now)
     specs = plan_pages(site)
     env = make_env(layers, config.base_path, config.base_url)
-    site_ctx = site_context(site)
+    site_ctx = site_context(site, dev=options.dev)
     site_key = digest(code, theme_digest(layers), config, site_ctx)
     late: list[Problem] = []
     counter = {"pages": 0}
