@@ -102,7 +102,7 @@ def is_published(doc: ArticleDoc, now: datetime, drafts: bool, future: bool) -> 
 def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, Rendered],
              identities: Mapping[str, Identity], assets: Iterable[Asset], zone: tzinfo,
              scheduled: Iterable[ArticleDoc] = (), drafts: Iterable[ArticleDoc] = (),
-             now: datetime | None = None) -> Site:
+             now: datetime | None = None, views: Mapping[str, Mapping[str, int]] | None = None) -> Site:
     docs = newest_first(docs)
     tags = tag_index(docs)
     columns = {c.name: c for c in config.columns}
@@ -124,6 +124,7 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
             column=columns[doc.meta.column], tags=tuple(tags[t] for t in doc.meta.tags),
             summary=doc.meta.summary or out.auto_summary, cover_url=cover_url,
             preview="draft" if doc.meta.draft else "scheduled" if now is not None and doc.meta.date > now else "",
+            views=tuple(sorted((views or {}).get(doc.path, {}).items())),
         ))
 
     # prev (older) and next (newer) within each column

@@ -20,7 +20,9 @@ SITE_KEYS = {
 }
 COLUMN_KEYS = {"name": str, "slug": str, "description": str}
 FEED_KEYS = {"limit": int}
-TOP_KEYS = {"site": dict, "columns": list, "feeds": dict}
+VIEW_KEYS = {"provider": str, "endpoint": str, "goatcounter": str}
+PROVIDERS = ("none", "busuanzi", "goatcounter", "endpoint")
+TOP_KEYS = {"site": dict, "columns": list, "feeds": dict, "views": dict}
 LIMITS = {"paginate": (1, 1000), "summary_length": (20, 2000), "home_limit": (1, 200), "limit": (1, 1000)}
 
 TYPE_NAMES = {str: "字符串 string", int: "整数 integer", dict: "表 table", list: "表数组 array of tables"}
@@ -103,6 +105,21 @@ def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tupl
     top = check_table("", data, TOP_KEYS)
     site = check_table("site", top.get("site", {}), SITE_KEYS)
     feeds = check_table("feeds", top.get("feeds", {}), FEED_KEYS)
+    views = check_table("views", top.get("views", {}), VIEW_KEYS)
+    provider = views.get("provider", "none")
+    views_url = ""
+    if provider not in PROVIDERS:
+        problems.append(error(path, line_of("views", "provider"), f"[views] provider = {provider!r} 不认识 (unknown provider)",
+                              "可选 none、busuanzi、goatcounter、endpoint"))
+    elif provider in ("endpoint", "goatcounter"):
+        key = "endpoint" if provider == "endpoint" else "goatcounter"
+        views_url = views.get(key, "").strip()
+        parts = urlsplit(views_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or (provider == "endpoint" and "{key}" not in views_url):
+            example = "endpoint = \"https://stats.example.cn/hit?key={key}\"" if provider == "endpoint" \
+                else "goatcounter = \"https://kepu.goatcounter.com\""
+            problems.append(error(path, line_of("views", key if key in views else "provider"),
+                                  f"[views] provider = \"{provider}\" 需要 {key} 网址 (needs a {key} URL)", f"例如 {example}"))
 
     for key in ("title", "base_url"):
         if not site.get(key) and key not in top.get("site", {}):
@@ -183,6 +200,7 @@ def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tupl
         theme=site.get("theme", "default"),
         columns=tuple(columns),
         feed_limit=feeds.get("limit", 20),
+        views_provider=provider, views_endpoint=views_url.rstrip("/") if provider == "goatcounter" else views_url,
         paginate=site.get("paginate", 10),
         summary_length=site.get("summary_length", 120),
         home_limit=site.get("home_limit", 10),

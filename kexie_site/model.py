@@ -26,6 +26,8 @@ class Config:
     theme: str = "default"
     columns: tuple[Column, ...] = ()
     feed_limit: int = 20
+    views_provider: str = "none"     # none | busuanzi | goatcounter | endpoint
+    views_endpoint: str = ""         # endpoint: URL template with {key}; goatcounter: the site's URL
     paginate: int = 10
     summary_length: int = 120
     home_limit: int = 10
@@ -129,6 +131,11 @@ class Article:
     next: ArticleRef | None = None   # newer, same column
     cover_url: str = ""
     preview: str = ""        # "draft" or "scheduled" when published only for a preview
+    views: tuple[tuple[str, int], ...] = ()   # imported view counts per source, sorted by source
+
+    @property
+    def total_views(self) -> int:
+        return sum(n for _, n in self.views)
 
     @property
     def meta(self) -> Meta:
@@ -169,6 +176,10 @@ class Group:
     articles: tuple[Article, ...]
     column: Column | None = None
     tag: Tag | None = None
+
+    @property
+    def total_views(self) -> int:
+        return sum(a.total_views for a in self.articles)
 
 
 @dataclass(frozen=True)

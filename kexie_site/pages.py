@@ -14,6 +14,7 @@ from . import urls
 from .errors import Problem, error
 from .cache import digest
 from .model import Article, Group, PageSpec, Site, YearArchive
+from .stats import hot, totals
 
 HOME_PER_COLUMN = 5
 
@@ -22,7 +23,7 @@ def group_view(group: Group) -> dict:
     """What a page shows of a group it does not list: name, link and size, not its articles
     (so that a page changes only when what it shows changes)."""
     return {"key": group.key, "title": group.title, "url": group.url, "column": group.column,
-            "tag": group.tag, "count": len(group.articles)}
+            "tag": group.tag, "count": len(group.articles), "views": group.total_views}
 
 
 def site_context(site: Site, dev: bool = False) -> dict:
@@ -34,6 +35,7 @@ def site_context(site: Site, dev: bool = False) -> dict:
         "language": c.language, "publisher": c.publisher, "icp": c.icp,
         "columns": [{"key": g.key, "title": g.title, "url": g.url, "column": g.column} for g in site.columns],
         "rss": rss, "atom": atom, "dev": dev,
+        "views": {"provider": c.views_provider, "url": c.views_endpoint},
     }
 
 
@@ -53,7 +55,7 @@ def _page(site: Site, kind: str, url: str, title: str, description: str = "", co
         "kind": kind, "url": url, "title": title,
         "description": description or site.config.description,
         "canonical": urls.absolute(site.config.base_url, url),
-        "feeds": _feeds(site, column),
+        "feeds": _feeds(site, column), "view_key": "",
         "column": {"key": column.key, "title": column.title, "url": column.url} if column else None,
     }
 
@@ -105,7 +107,7 @@ def article_jsonld(site: Site, article: Article) -> dict:
     return data
 
 
-def plan_pages(site: Site) -> tuple[PageSpec, ...]:
+def plan_pages(site: Site, zone) -> tuple[PageSpec, ...]:
     c = site.config
     specs: list[PageSpec] = []
     home_columns = [{"group": group_view(g), "articles": g.articles[:HOME_PER_COLUMN]} for g in site.columns]
@@ -118,7 +120,7 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
         group = columns[article.column]
         specs.append(PageSpec(urls.output_file(article.url), article.url, "article.html", {
             "page": {**_page(site, "article", article.url, article.title, article.summary, group),
-                     "og_type": "article"},
+                     "og_type": "article", "view_key": article.id},
             "article": article,
         }))
     for group in site.columns:
@@ -141,6 +143,12 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
         }))
         for month in year.months:
             specs.extend(_paginated(site, "month", month, f"{month.title}文章归档"))
+    specs.append(PageSpec(urls.output_file(urls.HOT), urls.HOT, "hot.html", {
+        "page": _page(site, "hot", urls.HOT, "热门文章"), "hot": hot(site),
+    }))
+    specs.append(PageSpec(urls.output_file(urls.STATS), urls.STATS, "stats.html", {
+        "page": _page(site, "stats", urls.STATS, "浏览统计"), "stats": totals(site, zone),
+    }))
     specs.append(PageSpec(urls.NOT_FOUND, urls.NOT_FOUND, "404.html", {
         "page": {**_page(site, "404", urls.NOT_FOUND, "页面不存在"), "canonical": ""},
         "articles": site.articles[:5],
@@ -178,6 +186,7 @@ def _fingerprint(value, memo: dict) -> object:
     if isinstance(value, Article):
         found = "\x1f".join((
             value.doc.sha256, value.rendered.key, value.id, value.url, value.column.slug, value.preview,
+            repr(value.views),
             *(f"{t.name}\x1e{t.slug}" for t in value.tags), value.cover_url,
             *(f"{r.id}\x1e{r.url}\x1e{r.title}" if r else "-" for r in (value.prev, value.next))))
     elif isinstance(value, dict):

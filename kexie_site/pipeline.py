@@ -138,7 +138,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     fingerprint = digest(
         code, config_text, str(out_dir), options.drafts, options.future,
         [(s.path, s.sha256) for s in sources.markdown], [(a.path, a.fingerprint) for a in sources.assets],
-        theme_files(layers, static_dir),
+        theme_files(layers, static_dir), [(p, digest(d)) for p, d in sources.views],
     )
     state = _load_state(cache.get_state("last"))
     records = _load_state(cache.get_state(f"outputs:{out_dir}")) or {}
@@ -156,6 +156,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     from . import urls
     from .assemble import assemble, identify, is_published
     from .feeds import build_feeds, build_sitemap
+    from .stats import archive_json
     from .markup import MARKDOWN_SETTINGS, ImageInfo, lookups_valid
     from .pages import page_key, plan_pages, render_page, site_context
     from .parse import parse_article
@@ -242,8 +243,12 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         return cache.get_html(render_keys[article.doc.path]) or ""
 
     # assemble and lay out
-    site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now)
-    specs = plan_pages(site)
+    from .views import count_views
+    views, found = count_views(sources.views, {d.path: (identities[d.path].id, identities[d.path].url) for d in published},
+                               config.base_path)
+    problems.extend(found)
+    site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now, views)
+    specs = plan_pages(site, zone)
     env = make_env(layers, config.base_path, config.base_url)
     site_ctx = site_context(site, dev=options.dev)
     site_key = digest(code, theme_digest(layers), config, site_ctx)
@@ -268,6 +273,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     feeds = build_feeds(site, zone, html_of)
     outputs.extend(feeds)
     outputs.extend(build_sitemap(site, specs, zone))
+    outputs.append(archive_json(site, zone))
     for rel, path in static_files(layers).items():
         outputs.append(_copy(urls.static(rel), path, f"theme static/{rel}"))
     for rel, path in _site_static(static_dir).items():

@@ -22,6 +22,7 @@ class Sources:
     markdown: tuple[SourceFile, ...]
     assets: tuple[Asset, ...]
     skipped: tuple[str, ...]          # site-relative paths of files passed over
+    views: tuple[tuple[str, bytes], ...] = ()   # data/views.csv and data/views/*: imported view counts
 
 
 def is_skipped(name: str) -> bool:
@@ -79,4 +80,12 @@ def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None =
                 fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
                 width, height = image_size(path)
                 assets.append(Asset(path.relative_to(content).as_posix(), str(path), fingerprint, width, height))
-    return Sources(config_data, tuple(markdown), tuple(assets), tuple(skipped))
+    views = []
+    data_dir = site_dir / "data"
+    candidates = [data_dir / "views.csv"]
+    if (data_dir / "views").is_dir():
+        candidates += sorted(p for p in (data_dir / "views").iterdir() if p.suffix.lower() in (".csv", ".json"))
+    for path in candidates:
+        if path.is_file() and not path.is_symlink() and not is_skipped(path.name):
+            views.append((path.relative_to(site_dir).as_posix(), path.read_bytes()))
+    return Sources(config_data, tuple(markdown), tuple(assets), tuple(skipped), tuple(views))
