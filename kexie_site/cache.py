@@ -139,13 +139,16 @@ class Cache:
 
     # -------------------------------------------------------------- parse results
 
-    def get_docs(self, keys: list[str]) -> dict[str, str]:
+    def _get_many(self, sql: str, keys: list[str]) -> dict[str, str]:
+        """key → value for the keys found, asked 500 at a time (SQLite's limit on parameters)."""
         found = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(self._guard(f"SELECT key, value FROM docs WHERE key IN ({marks})", chunk))
+            found.update(self._guard(sql.format(marks=",".join("?" * len(chunk))), chunk))
         return found
+
+    def get_docs(self, keys: list[str]) -> dict[str, str]:
+        return self._get_many("SELECT key, value FROM docs WHERE key IN ({marks})", keys)
 
     def put_docs(self, rows: list[tuple[str, str]]) -> None:
         self._guard("INSERT OR REPLACE INTO docs VALUES (?, ?)", rows, many=True)
@@ -153,12 +156,7 @@ class Cache:
     # -------------------------------------------------------------- render results
 
     def get_renders(self, keys: list[str]) -> dict[str, str]:
-        found = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(self._guard(f"SELECT key, light FROM renders WHERE key IN ({marks})", chunk))
-        return found
+        return self._get_many("SELECT key, light FROM renders WHERE key IN ({marks})", keys)
 
     def get_html(self, key: str) -> str | None:
         rows = self._guard("SELECT html FROM html WHERE key = ?", (key,))
