@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -167,7 +168,9 @@ def machine() -> str:
 
 def version(cmd: list[str]) -> str:
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[0]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+        lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in out.splitlines()]
+        return next((line for line in lines if line and not line.startswith("Running Hugo")), "?")
     except (OSError, IndexError, subprocess.SubprocessError):
         return "?"
 
