@@ -66,6 +66,7 @@ def _chunks(items: tuple, size: int) -> list[tuple]:
 
 def _paginated(site: Site, kind: str, group: Group, title: str, column: Group | None = None) -> Iterator[PageSpec]:
     pages = _chunks(group.articles, site.config.paginate)
+    view = group_view(group)          # once per group: its totals cover all its articles
     for number, chunk in enumerate(pages, 1):
         url = urls.paged(group.url, number)
         pagination = {
@@ -77,7 +78,7 @@ def _paginated(site: Site, kind: str, group: Group, title: str, column: Group | 
         description = (group.column.description if group.column else "") or f"{title}，共 {len(group.articles)} 篇文章"
         yield PageSpec(urls.output_file(url), url, "list.html", {
             "page": _page(site, kind, url, page_title, description, column),
-            "group": group_view(group), "articles": chunk, "pagination": pagination,
+            "group": view, "articles": chunk, "pagination": pagination,
         })
 
 
@@ -172,6 +173,9 @@ def template_problem(exc: Exception, fallback: str) -> Problem:
 
 
 _PLAIN = (str, int, float, bool, type(None))
+# context entries made of plain values only (strings, numbers, dicts of them, columns and tags):
+# their repr is their fingerprint, and much faster to make
+PLAIN_CONTEXT = {"page", "pagination", "group", "stats"}
 
 
 def _fingerprint(value, memo: dict) -> object:
@@ -210,7 +214,8 @@ def page_key(spec: PageSpec, site_key: str, memo: dict) -> str:
     the article's fingerprint stands for all of it."""
     if spec.template == "article.html" and "article" in spec.context:
         return digest(site_key, spec.template, spec.url, _fingerprint(spec.context["article"], memo))
-    return digest(site_key, spec.template, spec.url, _fingerprint(dict(spec.context), memo))
+    parts = tuple((k, repr(v) if k in PLAIN_CONTEXT else _fingerprint(v, memo)) for k, v in sorted(spec.context.items()))
+    return digest(site_key, spec.template, spec.url, parts)
 
 
 def render_page(spec: PageSpec, env: jinja2.Environment, site: Site, site_ctx: dict, html_of) -> tuple[bytes | None, Problem | None]:
