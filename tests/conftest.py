@@ -104,3 +104,28 @@ def example_site(tmp_path) -> Path:
 
 def html_files(out: Path) -> list[Path]:
     return sorted(out.rglob("*.html"))
+
+
+# ------------------------------------------------------------------ quality-gate summary
+QUALITY_GATES = {
+    "test_html_validity.py": "Nu HTML Checker",
+    "test_browser.py": "browser (chromium)",
+    "test_serve.py": "serve in a browser",
+    "test_feeds.py": "feed validation",
+}
+_gate_results: dict[str, dict[str, int]] = {}
+
+
+def pytest_runtest_logreport(report):
+    name = report.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    if name in QUALITY_GATES and (report.when == "call" or report.outcome == "skipped"):
+        counts = _gate_results.setdefault(QUALITY_GATES[name], {})
+        counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say in the log which external checkers ran (CI must show they were not skipped)."""
+    if _gate_results:
+        terminalreporter.section("quality gates")
+        for gate, counts in sorted(_gate_results.items()):
+            terminalreporter.write_line(f"{gate}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
