@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -24,7 +25,8 @@ from .errors import BuildFailed, Problem, error, has_errors, sort_problems
 from .model import Output, SourceFile
 from .sources import read_sources
 from .text import learned_slugs, remember_slugs
-from .writer import PublishRefused, WriteReport, output_dir_problem, output_intact, publish, read_manifest, site_lock
+from .writer import (PublishRefused, WriteReport, output_dir_problem, output_intact, output_lock_path, publish,
+                     read_manifest, recover, site_lock)
 
 CACHE_DIR = ".kexie-cache"
 CACHE_FILE = "cache.sqlite"
@@ -88,8 +90,15 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
     refused = output_dir_problem(site_dir, out_dir)
     if refused:
         raise BuildFailed([refused])
+    if not (site_dir / CONFIG_NAME).is_file():
+        raise BuildFailed([error(CONFIG_NAME, 1, f"找不到配置文件 {site_dir / CONFIG_NAME} (site.toml not found)",
+                                 "在站点目录里建一个 site.toml，或用 --site 指向站点目录")])
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildFailed([error(str(out_dir), 1, "输出路径是一个文件，不是目录 (output is a file)",
+                                 "换一个输出目录，例如 --output public")])
     try:
-        with site_lock(site_dir / CACHE_DIR / "build.lock"):
+        with site_lock(site_dir / CACHE_DIR / "build.lock"), site_lock(output_lock_path(out_dir)):
+            recover(out_dir.resolve())            # roll back what a killed build left half done
             cache = Cache.open(site_dir / CACHE_DIR / CACHE_FILE) if options.cache else Cache.memory()
             try:
                 return _build(site_dir, out_dir.resolve(), options, cache)
@@ -361,6 +370,17 @@ def _worker_init(images, base_path, summary_length):
     _WORKER.update(images=images, base_path=base_path, summary_length=summary_length)
 
 
+def _pool_init(images, base_path, summary_length):
+    _worker_init(images, base_path, summary_length)
+    if sys.platform.startswith("linux"):       # a worker never outlives a killed build
+        try:
+            import ctypes
+            import signal
+            ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def _worker_render(doc):
     from .markup import render
 
@@ -386,7 +406,7 @@ def _render_all(misses, by_path, data_of, config, zone, images, options):
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_pool_init,
                                  initargs=(images, config.base_path, config.summary_length)) as pool:
             docs = (with_body(d) for d in misses)
             for done, result in enumerate(pool.map(_worker_render, docs, chunksize=8), 1):

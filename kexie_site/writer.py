@@ -84,6 +84,16 @@ def check_path(rel: str) -> bool:
 
 # ------------------------------------------------------------------ locking
 
+def output_lock_path(out_dir: Path) -> Path:
+    """A lock for the output directory, shared by every site that would build into it (kept in
+    the system's temporary folder, so nothing is left next to the output)."""
+    import hashlib
+    import tempfile
+
+    name = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / "kexie-site-locks" / f"{name}.lock"
+
+
 @contextmanager
 def site_lock(lock_path: Path):
     """One build of a site at a time; a second one stops at once with a clear message."""
@@ -95,8 +105,8 @@ def site_lock(lock_path: Path):
                 import msvcrt
                 msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
             else:
-                import fcntl
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                import fcntl   # lockf: a forked worker does not inherit it, so it cannot outlive us
+                fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise PublishRefused([error(str(lock_path), 1, "这个站点的另一个构建正在进行 (another build of this site is running)",
                                         "等它结束后再构建；如果确定没有别的构建在运行，删除这个锁文件")])
@@ -156,8 +166,8 @@ def side_paths(out_dir: Path) -> tuple[Path, Path, Path]:
 
 
 def _prune(folder: Path, stop: Path) -> None:
-    """Remove folders left empty, up to (not including) stop."""
-    while folder != stop and stop in folder.parents:
+    """Remove folders left empty, up to (not including) stop; never through a symlink."""
+    while folder != stop and stop in folder.parents and not folder.is_symlink():
         try:
             folder.rmdir()
         except OSError:
@@ -179,7 +189,7 @@ def _rollback(out_dir: Path, plan: dict) -> None:
             _prune(target.parent, out_dir)
     for rel in plan.get("replace", []) + plan.get("remove", []):
         saved = backup / rel
-        if saved.exists() or saved.is_symlink():
+        if saved.is_file() and not saved.is_symlink():
             (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(saved, out_dir / rel)
 
@@ -260,6 +270,10 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
                 unchanged.append(output.path)            # same inputs as last time: not even rendered
                 files[output.path] = seen
                 continue
+            if output.path in before and (current.is_symlink() or (current.exists() and not current.is_file())):
+                raise PublishRefused([error(str(current), 1,
+                                            f"输出目录里的 {output.path} 已不是 kexie-site 写的文件，不会替换 (not a file the tool wrote)",
+                                            "把它移走再构建")])
             data = _bytes_of(output)
             if output.path in before and current.is_file() and not current.is_symlink() \
                     and current.stat().st_size == len(data) and current.read_bytes() == data:
@@ -279,7 +293,8 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         late = before_swap() if before_swap else []
         if late:
             raise PublishRefused(list(late))
-        plan["remove"] = sorted(p for p in before if p not in files and (out_dir / p).is_file())
+        plan["remove"] = sorted(p for p in before if p not in files
+                                and (out_dir / p).is_file() and not (out_dir / p).is_symlink())
         manifest = json.dumps({"generator": "kexie-site", "files": sorted(files)}, ensure_ascii=False, indent=0)
         (staging / MANIFEST).write_text(manifest, "utf-8")
         plan["replace" if (out_dir / MANIFEST).exists() else "add"].append(MANIFEST)
@@ -311,7 +326,7 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     plan["add_trees"], plan["add"] = sorted(trees), singles
 
     # the swap: journal first, then renames; undone at once on an error, by recover() after a kill
-    for folder in sorted({(out_dir / rel).parent for rel in plan["replace"] + plan["add"]}):
+    for folder in sorted({(out_dir / rel).parent for rel in plan["replace"] + plan["add"] + plan["remove"]}):
         if not _inside(_nearest_existing(folder), out_dir):
             shutil.rmtree(staging, ignore_errors=True)
             raise PublishRefused([error(str(folder), 1, "输出目录里有指向别处的符号链接，不会写到输出目录之外 (path leaves the output directory)",
@@ -321,7 +336,15 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         handle.flush()
         os.fsync(handle.fileno())
     try:
-        for rel in plan["replace"] + plan["remove"]:
+        # a replaced file keeps a hard link in the backup and the new one is renamed over it, so
+        # every path has a file at every moment; a removed file is moved to the backup
+        for rel in plan["replace"]:
+            (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(out_dir / rel, backup / rel, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(out_dir / rel, backup / rel)
+        for rel in plan["remove"]:
             (backup / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(out_dir / rel, backup / rel)
         for tree in plan["add_trees"]:

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from conftest import REPO, article, build_site, page, parse_html, problems_of, write_site
 from kexie_site import writer
 from kexie_site.errors import BuildFailed
-from kexie_site.writer import site_lock
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -156,13 +155,30 @@ def test_unchanged_files_keep_their_inode_and_mtime(tmp_path):
     assert "2024/08/23/baidong/index.html" in result.report.unchanged
 
 
-def test_two_builds_at_once_cannot_interleave(tmp_path):
+@pytest.mark.parametrize("which", ["site", "output"])
+def test_two_builds_at_once_cannot_interleave(tmp_path, which):
     site = write_site(tmp_path / "site", two_articles())
-    with site_lock(site / ".kexie-cache" / "build.lock"):
-        problems = problems_of(site)
-    assert "另一个构建" in problems[0].message
-    assert not (site / "public").exists()
-    build_site(site)
+    other = write_site(tmp_path / "other", two_articles())
+    out = tmp_path / "shared-output"
+    lock = site / ".kexie-cache" / "build.lock" if which == "site" else writer.output_lock_path(out)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from kexie_site.writer import site_lock
+        with site_lock(Path({str(lock)!r})):
+            print("locked", flush=True)
+            time.sleep(30)
+    """)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked", holder.stderr.read() if holder.poll() is not None else ""
+        # the same site, or another site into the same output directory
+        problems = problems_of(site if which == "site" else other, out=out)
+        assert "另一个构建" in problems[0].message
+        assert not out.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    build_site(site, out)
 
 
 # ------------------------------------------------------------------ files we did not create
