@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 
 from . import urls
 from .errors import Problem, error
-from .markup import resolve_local
+from .urls import resolve_local
 from .model import Article, ArticleDoc, Asset, Config, Group, Rendered, Site, Tag, YearArchive
 from .text import slugify, unique_slug
 

@@ -183,8 +183,21 @@ def cmd_serve(args) -> int:
 COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve}
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C: a half-done publish is rolled back."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     _safe_streams()
+    _terminate_as_interrupt()
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -184,7 +184,7 @@ def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tupl
                                   "给其中一个栏目写一个不同的 slug"))
             continue
         seen_slugs[slug] = where
-        columns.append(Column(name=name, slug=slug, description=col.get("description", "").strip()))
+        columns.append(Column(name=name, slug=slug, description=clean_text(col.get("description", ""))))
 
     if problems:
         return None, tuple(problems)
@@ -194,9 +194,9 @@ def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tupl
         base_path=base_path,
         language=site.get("language", "zh-CN"),
         timezone=zone,
-        description=site.get("description", "").strip(),
-        publisher=site.get("publisher", "").strip(),
-        icp=site.get("icp", "").strip(),
+        description=clean_text(site.get("description", "")),
+        publisher=clean_text(site.get("publisher", "")),
+        icp=clean_text(site.get("icp", "")),
         theme=site.get("theme", "default"),
         columns=tuple(columns),
         feed_limit=feeds.get("limit", 20),

@@ -60,6 +60,8 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
         )
     except ValueError as exc:
         raise DateError(f"日期 {text!r} 不存在（{exc}）") from exc
+    if not 1000 <= result.year <= 9998:
+        raise DateError(f"日期 {text!r} 的年份超出范围 (year out of range 1000–9998)")
     tz = _offset(parts["tz"]) if parts.get("tz") else zone
     return result.replace(tzinfo=tz)
 

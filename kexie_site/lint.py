@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, warning
-from .markup import resolve_local
+from .urls import resolve_local
 from .model import ArticleDoc, Site
 from .text import zh_date
 

@@ -17,13 +17,13 @@ import lxml.html
 import markdown
 
 from . import urls
+from .urls import content_relative, resolve_local  # noqa: F401  (re-exported)
 from .errors import Problem, error, warning
 from .mdext import ChineseExtension
 from .model import ArticleDoc, Heading, Rendered
 from .sanitize import sanitize_html
 from .text import count_text, reading_minutes, slugify, summarize
 
-CONTENT_DIR = "content"
 EXTENSIONS = ("tables", "footnotes", "fenced_code", "toc")
 MARKDOWN_SETTINGS = {
     "extensions": EXTENSIONS,
@@ -57,26 +57,9 @@ def _markdown() -> tuple[markdown.Markdown, ChineseExtension]:
     return md, ours
 
 
-def content_relative(doc_path: str) -> str:
-    prefix = CONTENT_DIR + "/"
-    return doc_path[len(prefix):] if doc_path.startswith(prefix) else doc_path
-
-
 def _line_of(doc: ArticleDoc, needle: str) -> int:
     index = doc.body.find(needle)
     return doc.body_line + (doc.body[:index].count("\n") if index >= 0 else 0)
-
-
-def resolve_local(doc_path: str, src: str) -> str | None:
-    """The content-relative path a relative reference points at, '' when it leaves content/,
-    None when it is not a local file reference (a URL, an anchor, an absolute path)."""
-    parts = urlsplit(src)
-    if parts.scheme or parts.netloc or src.startswith(("/", "#")) or not parts.path:
-        return None
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(content_relative(doc_path)), unquote(parts.path)))
-    if target.startswith("../") or target == ".." or target.startswith("/"):
-        return ""
-    return target
 
 
 def plain_text(html: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from .decoding import decode
 from .errors import Problem, error, warning
 from .model import ArticleDoc, Config, Meta, SourceFile
 from .text import clean_text, sanitize_slug, strip_controls
+from .urls import resolve_local
 
 MAX_FRONT_MATTER = 64 * 1024
 MAX_DEPTH = 20
@@ -269,7 +270,7 @@ def parse_article(source: SourceFile, config: Config, zone: tzinfo) -> tuple[Art
             return None
         try:
             return parse_date(raw, zone).astimezone(zone)
-        except DateError as exc:
+        except (DateError, OverflowError) as exc:
             problems.append(error(path, lines[key], f"{key}: {exc}", f"可用的写法：{FORMS}"))
             return None
 
@@ -320,12 +321,16 @@ def parse_article(source: SourceFile, config: Config, zone: tzinfo) -> tuple[Art
             problems.append(error(path, lines["id"], f"id {values['id']!r} 不可用 (id must be non-empty, without spaces, ≤ 128 characters)",
                                   "例如 id: kyky-2024-0822；id 一经发布就不要再改"))
 
+    cover = clean_text(values.get("cover", ""))
+    if cover and resolve_local(path, cover) == "":
+        problems.append(error(path, lines["cover"], f"封面图片 {cover!r} 指向 content/ 之外 (cover outside the site)",
+                              "把图片放进 content/ 目录下，用相对路径引用"))
     if any(p.is_error for p in problems):
         return None, tuple(problems)
     meta = Meta(
         title=title, date=date, column=column_name, tags=tuple(tags),
         summary=clean_text(values.get("summary", "")), author=clean_text(values.get("author", "")),
         id=article_id, slug=slug, draft=draft, updated=updated,
-        cover=clean_text(values.get("cover", "")), lines=tuple(sorted(lines.items())),
+        cover=cover, lines=tuple(sorted(lines.items())),
     )
     return ArticleDoc(path=path, sha256=source.sha256, meta=meta, body=body, body_line=body_line), tuple(problems)

@@ -129,6 +129,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     config, config_problems = load_config(config_text, CONFIG_NAME)
     if config is None:
         raise BuildFailed(config_problems)
+    problems.extend(error(path, 1, f"无法读取 (cannot read): {reason}", "检查文件和文件夹的权限")
+                    for path, reason in sources.unreadable)
     zone = get_zone(config.timezone)
     try:
         now = parse_date(options.now, zone) if options.now else datetime.now(zone)
@@ -196,7 +198,11 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         entry = cached_docs.get(parse_keys[source.path])
         got = doc_from_json(entry, zone) if entry else None
         if got is None:
-            source = data_of(source)
+            try:
+                source = data_of(source)
+            except OSError as exc:
+                problems.append(error(source.path, 1, f"无法读取 (cannot read): {exc.strerror or exc}", "检查文件权限"))
+                continue
             by_path[source.path] = source
             doc, found = parse_article(source, config, zone)
             if doc is not None:

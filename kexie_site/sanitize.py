@@ -30,14 +30,24 @@ ATTRIBUTES = {
 }
 SCHEMES = {"http", "https", "mailto", "tel", "data"}
 URL_ATTRIBUTES = {"href", "src", "cite"}
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+JUNK_RE = re.compile(r"[\x00-\x20\x7f]")        # browsers drop these before reading a scheme
 DATA_IMAGE_RE = re.compile(r"^data:image/(?:png|jpeg|gif|webp|avif);", re.I)
 IMG_WITHOUT_SRC_RE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")   # its URL was refused: drop it
 
 
 def _filter(tag: str, attr: str, value: str):
-    if attr in URL_ATTRIBUTES and value.strip().lower().startswith("data:"):
-        return value if tag == "img" and attr == "src" and DATA_IMAGE_RE.match(value.strip()) else None
-    return value
+    if attr not in URL_ATTRIBUTES:
+        return value
+    squeezed = JUNK_RE.sub("", value).lower()
+    scheme = re.match(r"^([a-z][a-z0-9+.\-]*):", squeezed)
+    if scheme is None:
+        return value if not JUNK_RE.match(value) else value.strip()     # relative: kept
+    if squeezed.startswith(SAFE_SCHEMES):
+        return value.strip()
+    if tag == "img" and attr == "src" and DATA_IMAGE_RE.match(squeezed):
+        return value.strip()
+    return None                                   # javascript:, vbscript:, data: … lose the URL
 
 
 def sanitize_html(html: str) -> str:

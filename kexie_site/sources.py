@@ -22,6 +22,7 @@ class Sources:
     markdown: tuple[SourceFile, ...]
     assets: tuple[Asset, ...]
     skipped: tuple[str, ...]          # site-relative paths of files passed over
+    unreadable: tuple[tuple[str, str], ...] = ()   # (site-relative path, reason): reported as errors
     views: tuple[tuple[str, bytes], ...] = ()   # data/views.csv and data/views/*: imported view counts
 
 
@@ -44,12 +45,29 @@ def image_size(path: Path) -> tuple[int, int]:
     return (int(width), int(height)) if width > 0 and height > 0 else (0, 0)
 
 
-def _walk(root: Path):
-    """Files under root, sorted, without following symlinks (so loops cannot hang the walk)."""
-    for folder, dirs, files in os.walk(root, followlinks=False):
+def _walk(root: Path, errors: list):
+    """Files under root, sorted, without following symlinks (so loops cannot hang the walk);
+    folders that cannot be read are added to errors, never passed over in silence."""
+    for folder, dirs, files in os.walk(root, followlinks=False, onerror=errors.append):
         dirs[:] = sorted(d for d in dirs if not is_skipped(d))
         for name in sorted(files):
             yield Path(folder) / name
+
+
+def _read_one(path: Path, rel_site: str, content: Path, known: dict, markdown: list, assets: list) -> None:
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        stat = path.stat()
+        seen = known.get(rel_site)
+        if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
+            markdown.append(SourceFile(rel_site, None, seen[2], stat.st_size, stat.st_mtime_ns))
+        else:
+            data = path.read_bytes()
+            markdown.append(SourceFile(rel_site, data, sha256(data), len(data), stat.st_mtime_ns))
+    elif path.suffix.lower() in IMAGE_SUFFIXES:
+        stat = path.stat()
+        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+        width, height = image_size(path)
+        assets.append(Asset(path.relative_to(content).as_posix(), str(path), fingerprint, width, height))
 
 
 def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None = None,
@@ -60,26 +78,21 @@ def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None =
     config_path = site_dir / config_name
     config_data = config_path.read_bytes() if config_path.is_file() else None
     content = site_dir / "content"
-    markdown, assets, skipped = [], [], []
+    markdown, assets, skipped, walk_errors, unreadable = [], [], [], [], []
     if content.is_dir():
-        for path in _walk(content):
+        for path in _walk(content, walk_errors):
             rel_site = path.relative_to(site_dir).as_posix()
             if is_skipped(path.name) or path.is_symlink():
                 skipped.append(rel_site)
                 continue
-            if path.suffix.lower() in MARKDOWN_SUFFIXES:
-                stat = path.stat()
-                seen = known.get(rel_site)
-                if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
-                    markdown.append(SourceFile(rel_site, None, seen[2], stat.st_size, stat.st_mtime_ns))
-                else:
-                    data = path.read_bytes()
-                    markdown.append(SourceFile(rel_site, data, sha256(data), len(data), stat.st_mtime_ns))
-            elif path.suffix.lower() in IMAGE_SUFFIXES:
-                stat = path.stat()
-                fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
-                width, height = image_size(path)
-                assets.append(Asset(path.relative_to(content).as_posix(), str(path), fingerprint, width, height))
+            try:
+                _read_one(path, rel_site, content, known, markdown, assets)
+            except OSError as exc:
+                unreadable.append((rel_site, exc.strerror or str(exc)))
+        for exc in walk_errors:
+            where = Path(exc.filename) if getattr(exc, "filename", None) else content
+            unreadable.append((where.relative_to(site_dir).as_posix() if where.is_relative_to(site_dir) else str(where),
+                               exc.strerror or str(exc)))
     views = []
     data_dir = site_dir / "data"
     candidates = [data_dir / "views.csv"]
@@ -88,4 +101,5 @@ def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None =
     for path in candidates:
         if path.is_file() and not path.is_symlink() and not is_skipped(path.name):
             views.append((path.relative_to(site_dir).as_posix(), path.read_bytes()))
-    return Sources(config_data, tuple(markdown), tuple(assets), tuple(skipped), tuple(views))
+    return Sources(config_data, tuple(markdown), tuple(assets), tuple(skipped), views=tuple(views),
+                   unreadable=tuple(unreadable))

@@ -7,8 +7,9 @@ All of them are ASCII: slugs come from pinyin, and anything else is percent-enco
 """
 from __future__ import annotations
 
+import posixpath
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from .text import slugify
 
@@ -24,6 +25,7 @@ ROBOTS = "robots.txt"
 RSS = "feed.xml"
 ATOM = "atom.xml"
 STATIC = "static/"
+CONTENT_DIR = "content"
 
 
 def article(local_date: datetime, slug: str) -> str:
@@ -93,3 +95,20 @@ def url_of_output(path: str) -> str:
     if path.endswith("/index.html"):
         return path[: -len("index.html")]
     return path
+
+
+def content_relative(doc_path: str) -> str:
+    prefix = CONTENT_DIR + "/"
+    return doc_path[len(prefix):] if doc_path.startswith(prefix) else doc_path
+
+
+def resolve_local(doc_path: str, src: str) -> str | None:
+    """The content-relative path a relative reference points at, '' when it leaves content/,
+    None when it is not a local file reference (a URL, an anchor, an absolute path)."""
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or src.startswith(("/", "#")) or not parts.path:
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(content_relative(doc_path)), unquote(parts.path)))
+    if target.startswith("../") or target == ".." or target.startswith("/"):
+        return ""
+    return target

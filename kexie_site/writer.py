@@ -68,6 +68,10 @@ def output_dir_problem(site_dir: Path, out_dir: Path) -> Problem | None:
         reasons.append("包含 content/ 目录 (contains the content directory)")
     if out.is_relative_to(content):
         reasons.append("在 content/ 目录里面 (is inside the content directory)")
+    for name in ("themes", "static", "data", ".kexie-cache"):
+        special = (site / name).resolve()
+        if out == special or out.is_relative_to(special) or special.is_relative_to(out):
+            reasons.append(f"是、包含或在站点的 {name}/ 里面 (is, contains or is inside {name}/)")
     if not reasons:
         return None
     return error(str(out_dir), 1, f"不能用这个输出目录 (refused output directory)：它{'，'.join(reasons)}",

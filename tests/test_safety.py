@@ -386,3 +386,79 @@ def test_no_input_makes_the_cli_print_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site)], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+# ------------------------------------------------------------------ found by review
+
+def test_a_removed_page_behind_a_symlinked_folder_is_not_deleted_outside(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    elsewhere = tmp_path / "elsewhere"
+    os.rename(out / "2024/08/23", elsewhere)
+    (out / "2024/08/23").symlink_to(elsewhere, target_is_directory=True)
+    before = snapshot(elsewhere)
+    (site / "content/b.md").unlink()
+    problems = problems_of(site)
+    assert "符号链接" in problems[0].message
+    assert snapshot(elsewhere) == before
+
+
+def test_a_folder_put_where_a_generated_file_was_is_not_replaced(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    (out / "404.html").unlink()
+    (out / "404.html").mkdir()
+    (out / "404.html" / "notes.txt").write_text("mine")
+    (site / "content/a.md").write_text(article("黑洞（改）", "2024-08-22"), "utf-8")
+    problems = problems_of(site)
+    assert "404.html" in problems[0].message
+    assert (out / "404.html" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("where", ["themes/default/templates", "static/pub", "data", ".kexie-cache/out"])
+def test_output_inside_the_sites_own_folders_is_refused(tmp_path, where):
+    site = write_site(tmp_path / "site", two_articles())
+    problems = problems_of(site, out=site / where)
+    assert "不能用这个输出目录" in problems[0].message
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads any folder")
+def test_an_unreadable_content_folder_is_an_error_not_a_silent_unpublish(tmp_path):
+    site = write_site(tmp_path / "site", two_articles(**{"content/sub/c.md": article("丙", "2024-08-24")}))
+    (site / "content/sub").chmod(0)
+    try:
+        problems = problems_of(site)
+        assert any("content/sub" in p.path and "无法读取" in p.message for p in problems)
+    finally:
+        (site / "content/sub").chmod(0o755)
+
+
+def test_scheme_tricks_and_cite_urls_are_neutralized(tmp_path):
+    body = ('<a href="&#1;data:text/html,x">a</a> <a href="da&#9;ta:text/html,x">b</a> '
+            '<a href=" javascript:alert(1)">c</a> <q cite="javascript:alert(1)">q</q> '
+            '<blockquote cite="vbscript:x">bq</blockquote> <a href="/ok/">ok</a>')
+    site = write_site(tmp_path / "site", {"content/a.md": article("链接", "2024-08-22", body=body)})
+    _, out = build_site(site)
+    doc = parse_html(next(out.glob("2024/08/22/*/index.html")))
+    body_el = doc.xpath("//div[@class='article-body']")[0]
+    assert body_el.xpath(".//a/@href") == ["/ok/"]
+    assert body_el.xpath(".//@cite") == []
+
+
+def test_control_characters_in_site_toml_and_odd_dates_are_problems_not_crashes(tmp_path):
+    from conftest import SITE_TOML
+    config = SITE_TOML.format(base_url="https://kepu.example.cn/", limit=20).replace(
+        'description = "测试用的每日科普站点"', 'description = "测试\\u0001站点"')
+    site = write_site(tmp_path / "site", {"content/a.md": article("好", "2024-08-22")}, config=config)
+    result, out = build_site(site)
+    assert feedparser.parse((out / "feed.xml").read_bytes()).bozo == 0
+    for date in ("0999-01-01", "9999-12-31 23:59:00-12:00"):
+        bad = write_site(tmp_path / f"bad{date[:4]}", {"content/a.md": article("坏", date)})
+        problems = problems_of(bad)
+        assert (problems[0].path, problems[0].line) == ("content/a.md", 3)
+
+
+def test_a_cover_outside_the_site_is_an_error(tmp_path):
+    site = write_site(tmp_path / "site", {"content/a.md": article("封面", "2024-08-22", cover="../../../etc/passwd.png")})
+    problems = problems_of(site)
+    assert (problems[0].path, problems[0].line) == ("content/a.md", 5)
