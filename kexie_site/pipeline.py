@@ -33,6 +33,7 @@ CACHE_FILE = "cache.sqlite"
 SLOW_SECONDS = 1.0
 HUGE_BYTES = 1024 * 1024
 PARALLEL_MIN = 48          # fewer Markdown renders than this are faster in one process
+BATCH = 1024               # articles handed to the worker processes at a time
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             except OSError as exc:
                 problems.append(error(source.path, 1, f"无法读取 (cannot read): {exc.strerror or exc}", "检查文件权限"))
                 continue
-            by_path[source.path] = source
             doc, found = parse_article(source, config, zone)
+            by_path[source.path] = replace(source, data=None)    # the parsed body is kept, not the bytes
             if doc is not None:
                 fresh_docs.append((parse_keys[source.path], doc_to_json(doc, found)))
         else:
@@ -253,6 +254,14 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         raise BuildFailed(problems)
 
     lap("markdown")
+    renders = len(misses)
+    del misses
+
+    # the bodies are not needed past this point: do not carry them through the site
+    published = [replace(d, body="") for d in published]
+    scheduled = [replace(d, body="") for d in scheduled]
+    drafts = [replace(d, body="") for d in drafts]
+    del docs
 
     def html_of(article) -> str:
         return cache.get_html(render_keys[article.doc.path]) or ""
@@ -314,7 +323,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             articles=len(site.articles), pages=len(specs), feeds=len(feeds),
             scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
             skipped=sources.skipped, problems=sort_problems(problems), report=WriteReport((), (), ()),
-            seconds=time.perf_counter() - started, output_dir=out_dir, markdown_renders=len(misses),
+            seconds=time.perf_counter() - started, output_dir=out_dir, markdown_renders=renders,
             pages_rendered=counter["pages"])
 
     # write
@@ -332,7 +341,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
         skipped=sources.skipped, problems=warnings, report=report,
         seconds=time.perf_counter() - started, output_dir=out_dir, heavy=tuple(heavy),
-        markdown_renders=len(misses), pages_rendered=counter["pages"], timings=tuple(timings),
+        markdown_renders=renders, pages_rendered=counter["pages"], timings=tuple(timings),
     )
     cache.put_state("last", json.dumps({
         "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
@@ -414,11 +423,14 @@ def _render_all(misses, by_path, data_of, config, zone, images, options):
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_pool_init,
                                  initargs=(images, config.base_path, config.summary_length)) as pool:
-            docs = (with_body(d) for d in misses)
-            for done, result in enumerate(pool.map(_worker_render, docs, chunksize=8), 1):
-                if done % 200 == 0:
-                    _tick(options, "排版 markdown", done, total)
-                yield result
+            done = 0
+            for start in range(0, total, BATCH):      # a window at a time: bodies are not all in memory
+                docs = [with_body(d) for d in misses[start:start + BATCH]]
+                for result in pool.map(_worker_render, docs, chunksize=8):
+                    done += 1
+                    if done % 200 == 0:
+                        _tick(options, "排版 markdown", done, total)
+                    yield result
         return
     _worker_init(images, config.base_path, config.summary_length)
     for done, doc in enumerate(misses, 1):
