@@ -6,12 +6,10 @@ so it can be cached per file.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
-from urllib.parse import unquote, urlsplit
 
 import lxml.html
 import markdown

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, article, build_site, problems_of, write_site
+from conftest import REPO, article, problems_of, write_site
 from kexie_site.config import load_config
 from kexie_site.dates import get_zone
 from kexie_site.parse import parse_article, split_front_matter

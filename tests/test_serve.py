@@ -1,7 +1,6 @@
 """`kexie-site serve` in a real browser: live reload, the error page, and a server that stays up."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal

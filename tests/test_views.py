@@ -7,7 +7,6 @@ import json
 import threading
 from pathlib import Path
 
-import feedparser
 import jsonschema
 import pytest
 
