@@ -111,8 +111,7 @@ def cmd_build(args) -> int:
         f"  定时 scheduled  {len(result.scheduled)}" + (f"  ({', '.join(result.scheduled)})" if result.scheduled else ""),
         f"  草稿 drafts     {len(result.drafts)}" + (f"  ({', '.join(result.drafts)})" if result.drafts else ""),
         f"  跳过 skipped    {len(result.skipped)}",
-        f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed"
-        + (f", {len(r.kept)} kept (not ours)" if r.kept else ""),
+        f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed",
         f"  排版 rendered   {result.markdown_renders} Markdown, {result.pages_rendered} pages"
         + ("  (没有变化 nothing changed)" if result.fast else ""),
         f"  警告 warnings   {len(result.problems)}",
@@ -143,7 +142,7 @@ def cmd_check(args) -> int:
 
     site_dir = Path(args.site)
 
-    def inspect(site, sources):
+    def inspect(site, sources, page_urls):
         zone = get_zone(site.config.timezone)
         now = parse_date(args.now, zone) if args.now else datetime.now(zone)
         texts = {}
@@ -153,9 +152,7 @@ def cmd_check(args) -> int:
             except OSError:
                 pass
         config_text = (site_dir / "site.toml").read_text("utf-8-sig", errors="replace")
-        urls = {""} | {g.url for g in site.columns} | {g.url for g in site.tags} | {y.url for y in site.years}
-        urls |= {m.url for y in site.years for m in y.months} | {"archive/", "tags/"}
-        return lint_site(site, texts, zone, now, urls, column_lines(config_text))
+        return lint_site(site, texts, zone, now, page_urls, column_lines(config_text))
 
     try:
         result = build(site_dir, None, BuildOptions(now=args.now, drafts=True, future=True, inspect=inspect,
@@ -174,8 +171,8 @@ def cmd_serve(args) -> int:
 
     site = Path(args.site)
     if not (site / "site.toml").is_file():
-        print(f"site.toml:1: 错误 error: 找不到配置文件 {site / 'site.toml'} (site.toml not found)\n"
-              f"    提示 hint: 用 --site 指向站点目录", file=sys.stderr)
+        from .config import missing_config
+        print_problems((missing_config(site),))
         return EXIT_PROBLEMS
     return serve(site, args.host, args.port, args.drafts, args.future)
 

@@ -34,6 +34,12 @@ def _suggest(key: str, known) -> str:
         "可用的键 known keys: " + ", ".join(sorted(known))
 
 
+def missing_config(site_dir) -> Problem:
+    """The problem to report when a site has no site.toml (build, check, serve and new alike)."""
+    return error(CONFIG_NAME, 1, f"找不到配置文件 {site_dir / CONFIG_NAME} (site.toml not found)",
+                 "在站点目录里建一个 site.toml，或用 --site 指向站点目录")
+
+
 def key_lines(text: str) -> dict[tuple, int]:
     """Where each key stands: {(table, index, key): line} and {(table, index): header line}.
 

@@ -81,13 +81,12 @@ def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, pa
               config_lines: dict[str, int]) -> list[Problem]:
     """All the check warnings, for a site assembled with drafts and scheduled articles included
     (an editor checks them before they go out). `texts` maps article paths to their text;
-    `page_urls` is every generated URL; `config_lines` maps a column name to its line in site.toml."""
+    `page_urls` is the URL of every file the build makes; `config_lines` maps a column name to its line in site.toml."""
     found: list[Problem] = []
     today = now.astimezone(zone).date()
     known_paths = set(texts)
     for article in site.articles:
-        text = texts.get(article.doc.path, "")
-        found.extend(lint_article(article.doc, text, known_paths, page_urls | {a.url for a in site.articles},
+        found.extend(lint_article(article.doc, texts.get(article.doc.path, ""), known_paths, page_urls,
                                   site.config.base_path, article.rendered.auto_summary))
     for doc in [a.doc for a in site.articles if a.date > now and not a.meta.draft] + list(site.scheduled):
         found.append(warning(doc.path, doc.meta.line_of("date"),

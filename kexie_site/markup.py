@@ -15,7 +15,7 @@ import lxml.html
 import markdown
 
 from . import urls
-from .urls import content_relative, resolve_local  # noqa: F401  (re-exported)
+from .urls import resolve_local
 from .errors import Problem, error, warning
 from .mdext import ChineseExtension
 from .model import ArticleDoc, Heading, Rendered

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from .config import CONFIG_NAME, load_config
+from .config import CONFIG_NAME, load_config, missing_config
 from .dates import DateError, FORMS, get_zone, parse_date
 from .decoding import decode
 from .errors import Problem, error
@@ -39,7 +39,7 @@ def front_matter(title: str, date: datetime, column: str, article_id: str) -> st
 def new_article(site_dir: Path, title: str, column: str, when: str | None) -> tuple[Path | None, Problem | None]:
     config_path = site_dir / CONFIG_NAME
     if not config_path.is_file():
-        return None, error(CONFIG_NAME, 1, f"找不到配置文件 {config_path} (site.toml not found)", "用 --site 指向站点目录")
+        return None, missing_config(site_dir)
     text, problem = decode(config_path.read_bytes(), CONFIG_NAME)
     if problem:
         return None, problem

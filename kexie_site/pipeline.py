@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from .cache import Cache, code_digest, digest, doc_from_json, doc_to_json, rendered_from_json, rendered_to_json
-from .config import CONFIG_NAME, load_config
+from .cache import (Cache, code_digest, digest, doc_from_json, doc_to_json, problem_from_json, problem_to_json,
+                    rendered_from_json, rendered_to_json)
+from .config import CONFIG_NAME, load_config, missing_config
 from .dates import DateError, get_zone, parse_date
 from .decoding import decode
 from .errors import BuildFailed, Problem, error, has_errors, sort_problems
@@ -44,7 +45,7 @@ class BuildOptions:
     cache: bool = True                   # False: --no-cache (same code on an in-memory cache)
     jobs: int = 0                        # processes for Markdown; 0 = one per core
     progress: Callable[[str, int, int], None] | None = None
-    inspect: Callable | None = None      # `check`: called with (site, sources); nothing is published
+    inspect: Callable | None = None      # `check`: called with (site, sources, urls); nothing is published
     dev: bool = False                    # `serve`: pages load the dev script that shows build errors
 
 
@@ -92,8 +93,7 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
     if refused:
         raise BuildFailed([refused])
     if not (site_dir / CONFIG_NAME).is_file():
-        raise BuildFailed([error(CONFIG_NAME, 1, f"找不到配置文件 {site_dir / CONFIG_NAME} (site.toml not found)",
-                                 "在站点目录里建一个 site.toml，或用 --site 指向站点目录")])
+        raise BuildFailed([missing_config(site_dir)])
     if out_dir.exists() and not out_dir.is_dir():
         raise BuildFailed([error(str(out_dir), 1, "输出路径是一个文件，不是目录 (output is a file)",
                                  "换一个输出目录，例如 --output public")])
@@ -121,8 +121,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     # read
     sources = read_sources(site_dir, cache.stats())
     if sources.config_data is None:
-        raise BuildFailed([error(CONFIG_NAME, 1, f"找不到配置文件 {site_dir / CONFIG_NAME} (site.toml not found)",
-                                 "在站点目录里建一个 site.toml，或用 --site 指向站点目录")])
+        raise BuildFailed([missing_config(site_dir)])
     config_text, problem = decode(sources.config_data, CONFIG_NAME)
     if problem:
         raise BuildFailed([problem])
@@ -160,8 +159,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         return BuildResult(
             articles=state["articles"], pages=state["pages"], feeds=state["feeds"],
             scheduled=tuple(state["scheduled"]), drafts=tuple(state["drafts"]), skipped=sources.skipped,
-            problems=tuple(Problem(*p) for p in state["problems"]),
-            report=WriteReport((), tuple(sorted(manifest)), (), ()), seconds=time.perf_counter() - started,
+            problems=tuple(problem_from_json(p) for p in state["problems"]),
+            report=WriteReport((), tuple(sorted(manifest)), ()), seconds=time.perf_counter() - started,
             output_dir=out_dir, fast=True)
 
     # the full pipeline from here on
@@ -172,7 +171,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     from .markup import MARKDOWN_SETTINGS, ImageInfo, lookups_valid
     from .pages import page_key, plan_pages, render_page, site_context
     from .parse import parse_article
-    from .templates import make_env, static_files, theme_digest
+    from .templates import files_under, make_env, static_files, theme_digest
 
     def data_of(source: SourceFile) -> SourceFile:
         if source.data is not None:
@@ -300,7 +299,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     outputs.append(archive_json(site, zone))
     for rel, path in static_files(layers).items():
         outputs.append(_copy(urls.static(rel), path, f"theme static/{rel}"))
-    for rel, path in _site_static(static_dir).items():
+    for rel, path in files_under(static_dir).items():      # the site's own static/: to the root
         outputs.append(_copy(rel, path, f"static/{rel}"))
     for asset, (_, url) in zip(site.assets, site.asset_urls):
         outputs.append(_copy(url, Path(asset.source), f"content/{asset.path}"))
@@ -315,7 +314,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             if output.produce is not None:
                 output.produce()
         problems.extend(late)
-        problems.extend(options.inspect(site, sources))
+        problems.extend(options.inspect(site, sources, {urls.url_of_output(o.path) for o in outputs}))
         cache.commit()
         if has_errors(problems):
             raise BuildFailed(problems)
@@ -346,7 +345,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     cache.put_state("last", json.dumps({
         "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
         "feeds": result.feeds, "scheduled": list(result.scheduled), "drafts": list(result.drafts),
-        "problems": [[p.path, p.line, p.message, p.hint, p.severity, p.col] for p in warnings],
+        "problems": [problem_to_json(p) for p in warnings],
     }, ensure_ascii=False))
     cache.commit()
     return result
@@ -367,13 +366,6 @@ def _copy(url: str, path: Path, origin: str) -> Output:
     except OSError:
         key = ""
     return Output(url, source=str(path), origin=origin, key=key)
-
-
-def _site_static(static_dir: Path) -> dict[str, Path]:
-    """The site's own static/ folder, copied to the root of the output (favicon.ico, …)."""
-    from .templates import files_under
-
-    return files_under(static_dir)
 
 
 # ------------------------------------------------------------------ Markdown, in parallel

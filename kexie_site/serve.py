@@ -75,11 +75,11 @@ def _fingerprint(site_dir: Path) -> tuple:
 
 
 class DevServer:
-    def __init__(self, site_dir: Path, drafts: bool, future: bool):
+    def __init__(self, site_dir: Path, drafts: bool, future: bool, base_path: str = "/"):
         self.site_dir = site_dir
         self.drafts, self.future = drafts, future
-        self.root = Path(tempfile.mkdtemp(prefix="kexie-serve-"))
-        self.out = self.root
+        self.root = Path(tempfile.mkdtemp(prefix="kexie-serve-"))   # served as /
+        self.out = self.root / base_path.strip("/") if base_path != "/" else self.root   # the site, at its base path
         self.last = None
         self.lock = threading.Lock()
         self.errors: list[str] = []
@@ -101,7 +101,7 @@ class DevServer:
             self.last = now
             problems: tuple[Problem, ...] = ()
             try:
-                result = build(self.site_dir, self._output_dir(),
+                result = build(self.site_dir, self.out,
                                BuildOptions(drafts=self.drafts, future=self.future, dev=True))
                 problems = result.problems
                 self.errors = []
@@ -116,9 +116,6 @@ class DevServer:
             for p in problems:
                 print(p.format(), file=sys.stderr, flush=True)
             self._write_status()
-
-    def _output_dir(self) -> Path:
-        return self.out
 
     def _write_status(self) -> None:
         folder = self.out / STATUS_DIR
@@ -163,9 +160,8 @@ def serve(site_dir: Path, host: str, port: int, drafts: bool, future: bool) -> i
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
 
-    dev = DevServer(site_dir, drafts, future)
     base = base_path_of(site_dir)
-    dev.out = dev.root / base.strip("/") if base != "/" else dev.root
+    dev = DevServer(site_dir, drafts, future, base)
     dev.rebuild()
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0.2      # reload after every rebuild, not once in 3 s
     server = Server()

@@ -38,7 +38,6 @@ class WriteReport:
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
-    kept: tuple[str, ...] = ()        # files in the output the tool did not create
 
 
 class PublishRefused(Exception):
@@ -50,9 +49,10 @@ class PublishRefused(Exception):
 # ------------------------------------------------------------------ where output may go
 
 def output_dir_problem(site_dir: Path, out_dir: Path) -> Problem | None:
-    """Refuse an output directory whose replacement would destroy an editor's work: the content
-    directory, anything containing it or inside it, the site root's parent, the home directory,
-    a filesystem root. Checked on real paths (symlinks resolved)."""
+    """Refuse an output directory where publishing could destroy an editor's work or feed the
+    build its own output: the content directory, anything containing it or inside it, the site's
+    themes/, static/, data/ and cache, the site root's parent, the home directory, a filesystem
+    root. Checked on real paths (symlinks resolved)."""
     site = site_dir.resolve()
     content = (site / "content").resolve()
     out = out_dir.resolve()
@@ -75,7 +75,7 @@ def output_dir_problem(site_dir: Path, out_dir: Path) -> Problem | None:
     if not reasons:
         return None
     return error(str(out_dir), 1, f"不能用这个输出目录 (refused output directory)：它{'，'.join(reasons)}",
-                 "构建会替换整个输出目录：请用站点里的 public/ 或另一个专用的空目录，例如 --output public")
+                 "构建会删除它以前生成而现在不再生成的文件：请用站点里的 public/ 或另一个专用的目录，例如 --output public")
 
 
 def check_path(rel: str) -> bool:
@@ -100,7 +100,7 @@ def output_lock_path(out_dir: Path) -> Path:
 
 @contextmanager
 def site_lock(lock_path: Path):
-    """One build of a site at a time; a second one stops at once with a clear message."""
+    """One build at a time per site and per output directory; a second one stops at once."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(lock_path, "a+b")
     try:
@@ -112,7 +112,7 @@ def site_lock(lock_path: Path):
                 import fcntl   # lockf: a forked worker does not inherit it, so it cannot outlive us
                 fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise PublishRefused([error(str(lock_path), 1, "这个站点的另一个构建正在进行 (another build of this site is running)",
+            raise PublishRefused([error(str(lock_path), 1, "另一个构建正在使用这个站点或输出目录 (another build is running on this site or output directory)",
                                         "等它结束后再构建；如果确定没有别的构建在运行，删除这个锁文件")])
         yield
     finally:
