@@ -119,7 +119,7 @@ def cmd_build(args) -> int:
         f"  用时 time       {result.seconds:.2f} s",
     ]
     if args.debug and result.timings:
-        lines.append("  stages         " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings))
+        lines.append("  stages         " + ", ".join(f"{k} {v:.2f}s ({mib} MiB)" for k, v, mib in result.timings))
     print("\n".join(lines))
     return EXIT_OK
 

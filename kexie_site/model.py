@@ -42,8 +42,9 @@ class Config:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A Markdown file of content/: path relative to the site, posix separators. `data` is None
-    when the file is unchanged since the last build (same size and mtime): its hash is known."""
+    """A Markdown file of content/: path relative to the site, posix separators. The reading
+    stage keeps only the hash (`data` is None); the bytes are read again where they are parsed,
+    and checked against the hash."""
     path: str
     data: bytes | None
     sha256: str

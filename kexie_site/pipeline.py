@@ -17,15 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from .cache import (Cache, code_digest, digest, doc_from_json, doc_to_json, problem_from_json, problem_to_json,
-                    rendered_from_json, rendered_to_json)
+from .cache import (Cache, code_digest, digest, doc_from_json, problem_from_json, problem_to_json,
+                    rendered_from_json)
 from .config import CONFIG_NAME, load_config, missing_config
 from .dates import DateError, get_zone, parse_date
 from .decoding import decode
 from .errors import BuildFailed, Problem, error, has_errors, sort_problems
-from .model import Output, SourceFile
+from .model import Output
 from .sources import read_sources
-from .text import learned_slugs, remember_slugs
+from .parallel import ordered_map, worker_context
+from .text import adopt_slugs, learned_slugs, remember_slugs
 from .writer import (PublishRefused, WriteReport, output_dir_problem, output_intact, output_lock_path, publish,
                      read_manifest, recover, site_lock)
 
@@ -65,7 +66,7 @@ class BuildResult:
     markdown_renders: int = 0            # articles whose Markdown was rendered (not from the cache)
     pages_rendered: int = 0              # pages whose template was rendered
     fast: bool = False                   # nothing had changed: nothing was done
-    timings: tuple[tuple[str, float], ...] = ()   # seconds per stage
+    timings: tuple[tuple[str, float, int], ...] = ()   # (stage, seconds, peak MiB so far)
 
 
 def find_collisions(outputs: list[Output]) -> list[Problem]:
@@ -165,102 +166,106 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
 
     # the full pipeline from here on
     from . import urls
+    from .articles import Job, Settings
     from .assemble import assemble, identify, is_published
     from .feeds import build_feeds, build_sitemap
     from .stats import archive_json
     from .markup import MARKDOWN_SETTINGS, ImageInfo, lookups_valid
     from .pages import page_key, plan_pages, render_page, site_context
-    from .parse import parse_article
     from .templates import files_under, make_env, static_files, theme_digest
-
-    def data_of(source: SourceFile) -> SourceFile:
-        if source.data is not None:
-            return source
-        data = (site_dir / source.path).read_bytes()
-        return replace(source, data=data)
 
     clock = [time.perf_counter()]
     timings: list[tuple[str, float]] = []
 
     def lap(stage: str) -> None:
         now_ = time.perf_counter()
-        timings.append((stage, round(now_ - clock[0], 3)))
+        timings.append((stage, round(now_ - clock[0], 3), _peak_mib()))
         clock[0] = now_
 
     lap("read")
-    # parse (cached per file)
+    # parse and render Markdown, per file: from the cache where it has the result, otherwise in
+    # the worker processes (articles.work), which send back everything but the body
     cache.begin()
+    images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
     parse_digest = digest(code, [(c.name, c.slug) for c in config.columns], config.timezone)
+    render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
     parse_keys = {s.path: digest(s.sha256, parse_digest) for s in sources.markdown}
+    render_keys = {s.path: digest(s.sha256, render_digest) for s in sources.markdown}
     cached_docs = cache.get_docs(list(parse_keys.values()))
-    docs, fresh_docs, by_path = [], [], {s.path: s for s in sources.markdown}
-    for index, source in enumerate(sources.markdown):
+    cached_renders = cache.get_renders(list(render_keys.values()))
+
+    def published_now(doc) -> bool:
+        return is_published(doc, now, options.drafts, options.future)
+
+    parsed: dict[str, tuple] = {}          # path -> (doc without body, parse problems)
+    hits: dict[str, tuple] = {}            # path -> (rendered without html, render problems), cached
+    jobs: list[Job] = []
+    for source in sources.markdown:
         entry = cached_docs.get(parse_keys[source.path])
         got = doc_from_json(entry, zone) if entry else None
-        if got is None:
-            try:
-                source = data_of(source)
-            except OSError as exc:
-                problems.append(error(source.path, 1, f"无法读取 (cannot read): {exc.strerror or exc}", "检查文件权限"))
+        if got is not None:
+            parsed[source.path] = got
+            if not published_now(got[0]):
                 continue
-            doc, found = parse_article(source, config, zone)
-            by_path[source.path] = replace(source, data=None)    # the parsed body is kept, not the bytes
-            if doc is not None:
-                fresh_docs.append((parse_keys[source.path], doc_to_json(doc, found)))
-        else:
-            doc, found = got
-        problems.extend(found)
-        if doc is not None:
-            docs.append(doc)
-        if index % 500 == 0:
-            _tick(options, "解析 parse", index, len(sources.markdown))
+        entry = cached_renders.get(render_keys[source.path])
+        hit = rendered_from_json(entry) if entry else None
+        if hit is not None and lookups_valid(hit[1], images):
+            light, lookups, found = hit
+            hits[source.path] = (replace(light, key=digest(render_keys[source.path], lookups)), found)
+        if got is None or source.path not in hits:
+            jobs.append(Job(source, parse=got is None, render=source.path not in hits))
+
+    settings = Settings(site_dir, config, zone, now, options.drafts, options.future, images,
+                        config.base_path, config.summary_length)
+    heavy: list[str] = []
+    failed: dict[str, tuple] = {}           # path -> problems of a file that could not be parsed
+    renders, fresh_docs = 0, []
+    for done_count, (job, done) in enumerate(zip(jobs, ordered_map(_work, jobs, options.jobs or os.cpu_count() or 1,
+                                                                  {"settings": settings}, minimum=PARALLEL_MIN,
+                                                                  window=BATCH)), 1):
+        path = job.source.path
+        adopt_slugs(done.slugs)
+        if done.doc is None:
+            failed[path] = done.parse_problems
+        elif job.parse:
+            parsed[path] = (done.doc, done.parse_problems)
+            fresh_docs.append((parse_keys[path], done.doc_json))
+        if done.rendered is not None:
+            renders += 1
+            key = render_keys[path]
+            cache.put_render(key, done.render_json, done.rendered.html)
+            hits[path] = (replace(done.rendered, html="", key=digest(key, done.lookups)), done.render_problems)
+            if done.seconds > SLOW_SECONDS or job.source.size > HUGE_BYTES:
+                heavy.append(f"{path} ({job.source.size / 1024 / 1024:.1f} MiB, {done.seconds:.1f} s)")
+        if done_count % 200 == 0:
+            _tick(options, "排版 markdown", done_count, len(jobs))
     cache.put_docs(fresh_docs)
+    del jobs, fresh_docs, cached_docs, cached_renders
+
+    docs = []
+    for source in sources.markdown:           # problems and documents in file order
+        if source.path in failed:
+            problems.extend(failed[source.path])
+        elif source.path in parsed:
+            doc, found = parsed[source.path]
+            problems.extend(found)
+            docs.append(doc)
     identities, found = identify(docs, config, zone)
     problems.extend(found)
-    published = [d for d in docs if is_published(d, now, options.drafts, options.future)]
+    published = [d for d in docs if published_now(d)]
     published_paths = {d.path for d in published}
     drafts = [d for d in docs if d.meta.draft and d.path not in published_paths]
     scheduled = [d for d in docs if not d.meta.draft and d.path not in published_paths]
-
-    # render Markdown (cached per file, in parallel when there is much to do)
-    lap("parse")
-    images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
-    render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
-    render_keys = {d.path: digest(d.sha256, render_digest) for d in published}
-    cached_renders = cache.get_renders(list(render_keys.values()))
-    rendered, misses = {}, []
+    rendered = {}
     for doc in published:
-        entry = cached_renders.get(render_keys[doc.path])
-        got = rendered_from_json(entry) if entry else None
-        if got is not None and lookups_valid(got[1], images):
-            light, lookups, found = got
-            rendered[doc.path] = replace(light, key=digest(render_keys[doc.path], lookups))
-            problems.extend(found)
-        else:
-            misses.append(doc)
-    heavy: list[str] = []
-    sizes = {s.path: s.size for s in sources.markdown}
-    for path, out, found, lookups, spent in _render_all(misses, by_path, data_of, config, zone, images, options):
-        key = render_keys[path]
-        light = replace(out, html="", text="", key=digest(key, lookups))
-        cache.put_render(key, rendered_to_json(light, lookups, found), out.html)
-        rendered[path] = light
+        light, found = hits[doc.path]
+        rendered[doc.path] = light
         problems.extend(found)
-        if spent > SLOW_SECONDS or sizes.get(path, 0) > HUGE_BYTES:
-            heavy.append(f"{path} ({sizes.get(path, 0) / 1024 / 1024:.1f} MiB, {spent:.1f} s)")
+    del docs, parsed, hits
     if has_errors(problems):
         cache.commit()
         raise BuildFailed(problems)
-
-    lap("markdown")
-    renders = len(misses)
-    del misses
-
-    # the bodies are not needed past this point: do not carry them through the site
-    published = [replace(d, body="") for d in published]
-    scheduled = [replace(d, body="") for d in scheduled]
-    drafts = [replace(d, body="") for d in drafts]
-    del docs
+    lap("parse+markdown")
 
     def html_of(article) -> str:
         return cache.get_html(render_keys[article.doc.path]) or ""
@@ -351,6 +356,16 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     return result
 
 
+def _peak_mib() -> int:
+    """Peak resident memory of this process so far, in MiB (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
+
+
 def _load_state(text: str | None) -> dict | None:
     try:
         state = json.loads(text) if text else None
@@ -368,64 +383,9 @@ def _copy(url: str, path: Path, origin: str) -> Output:
     return Output(url, source=str(path), origin=origin, key=key)
 
 
-# ------------------------------------------------------------------ Markdown, in parallel
+# ------------------------------------------------------------------ in the worker processes
 
-_WORKER: dict = {}
+def _work(job):
+    from .articles import work
 
-
-def _worker_init(images, base_path, summary_length):
-    _WORKER.update(images=images, base_path=base_path, summary_length=summary_length)
-
-
-def _pool_init(images, base_path, summary_length):
-    _worker_init(images, base_path, summary_length)
-    if sys.platform.startswith("linux"):       # a worker never outlives a killed build
-        try:
-            import ctypes
-            import signal
-            ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
-def _worker_render(doc):
-    from .markup import render
-
-    tick = time.perf_counter()
-    out, found, lookups = render(doc, _WORKER["images"], _WORKER["base_path"], _WORKER["summary_length"])
-    return doc.path, replace(out, text=""), found, lookups, time.perf_counter() - tick
-
-
-def _render_all(misses, by_path, data_of, config, zone, images, options):
-    """Yield (path, Rendered, problems, lookups, seconds) for every article to render."""
-    from .parse import parse_article
-
-    def with_body(doc):
-        if doc.body or not by_path.get(doc.path):
-            return doc
-        full, _ = parse_article(data_of(by_path[doc.path]), config, zone)
-        return full or doc
-
-    jobs = options.jobs or os.cpu_count() or 1
-    total = len(misses)
-    if jobs > 1 and total >= PARALLEL_MIN:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_pool_init,
-                                 initargs=(images, config.base_path, config.summary_length)) as pool:
-            done = 0
-            for start in range(0, total, BATCH):      # a window at a time: bodies are not all in memory
-                docs = [with_body(d) for d in misses[start:start + BATCH]]
-                for result in pool.map(_worker_render, docs, chunksize=8):
-                    done += 1
-                    if done % 200 == 0:
-                        _tick(options, "排版 markdown", done, total)
-                    yield result
-        return
-    _worker_init(images, config.base_path, config.summary_length)
-    for done, doc in enumerate(misses, 1):
-        if done % 200 == 0:
-            _tick(options, "排版 markdown", done, total)
-        yield _worker_render(with_body(doc))
+    return work(job, worker_context()["settings"])

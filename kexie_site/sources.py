@@ -61,8 +61,8 @@ def _read_one(path: Path, rel_site: str, content: Path, known: dict, markdown: l
         if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
             markdown.append(SourceFile(rel_site, None, seen[2], stat.st_size, stat.st_mtime_ns))
         else:
-            data = path.read_bytes()
-            markdown.append(SourceFile(rel_site, data, sha256(data), len(data), stat.st_mtime_ns))
+            data = path.read_bytes()      # hashed, not kept: the worker that parses it reads it again
+            markdown.append(SourceFile(rel_site, None, sha256(data), len(data), stat.st_mtime_ns))
     elif path.suffix.lower() in IMAGE_SUFFIXES:
         stat = path.stat()
         fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"

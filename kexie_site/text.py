@@ -92,6 +92,20 @@ def learned_slugs() -> dict[tuple[str, int], str]:
     return dict(_LEARNED)
 
 
+def drain_learned() -> dict[tuple[str, int], str]:
+    """The slugs worked out since the last call, forgotten as learned (a worker process hands
+    them to the build, which adopts them)."""
+    global _LEARNED
+    learned, _LEARNED = _LEARNED, {}
+    return learned
+
+
+def adopt_slugs(pairs) -> None:
+    """Slugs another process worked out, as if worked out here."""
+    for key, slug in pairs:
+        _SLUGS[key] = _LEARNED[key] = slug
+
+
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
     """ASCII slug of any text: pinyin words for Chinese, lower-case letters and digits otherwise.
 

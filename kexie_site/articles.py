@@ -1,0 +1,90 @@
+"""The per-file work of a build, one article at a time: read the file, parse it, render its
+Markdown when it is published. It runs in the worker processes of a big build (parallel.py), so
+the bodies never reach the main process, and it returns plain data the cache can store.
+
+Nothing here depends on other articles: ids, URLs and neighbours are worked out afterwards, over
+the whole site, by assemble.py.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Mapping
+
+from .assemble import is_published
+from .cache import doc_to_json, rendered_to_json
+from .config import Config
+from .errors import Problem, error
+from .model import ArticleDoc, Rendered, SourceFile
+from .parse import parse_article
+from .sources import sha256
+from .text import drain_learned, slugify
+
+
+@dataclass(frozen=True)
+class Job:
+    source: SourceFile
+    parse: bool          # the parse result is wanted (it is not in the cache)
+    render: bool         # the Markdown is wanted, if the article turns out to be published
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the per-file work depends on besides the file itself."""
+    site_dir: Path
+    config: Config
+    zone: tzinfo
+    now: datetime
+    drafts: bool
+    future: bool
+    images: Mapping          # content path -> markup.ImageInfo
+    base_path: str
+    summary_length: int
+
+
+@dataclass(frozen=True)
+class Done:
+    path: str
+    doc: ArticleDoc | None = None          # without its body
+    doc_json: str = ""                     # the parse result, for the cache (when parsed)
+    parse_problems: tuple[Problem, ...] = ()
+    rendered: Rendered | None = None       # with its html, without the plain text
+    render_json: str = ""                  # the render result without html, for the cache
+    render_problems: tuple[Problem, ...] = ()
+    lookups: list = field(default_factory=list)   # the image lookups the render depends on
+    seconds: float = 0.0                   # time spent rendering
+    slugs: tuple = ()                      # slugs worked out here: ((text, limit), slug) pairs
+
+
+def work(job: Job, settings: Settings) -> Done:
+    """Parse (and render, if wanted and published) one article. Never raises for bad content:
+    problems are returned."""
+    source = job.source
+    try:
+        data = (settings.site_dir / source.path).read_bytes()
+    except OSError as exc:
+        return Done(source.path, parse_problems=(
+            error(source.path, 1, f"无法读取 (cannot read): {exc.strerror or exc}", "检查文件权限"),))
+    if sha256(data) != source.sha256:
+        return Done(source.path, parse_problems=(
+            error(source.path, 1, "文件在构建过程中被改动了 (file changed during the build)", "保存完毕后再构建一次"),))
+    doc, found = parse_article(replace(source, data=data), settings.config, settings.zone)
+    if doc is None:
+        return Done(source.path, parse_problems=found, slugs=tuple(drain_learned().items()))
+    # the slugs assemble will want, worked out here where the pinyin dictionary is loaded anyway
+    slugify(doc.meta.title)
+    for tag in doc.meta.tags:
+        slugify(tag)
+    done = Done(source.path, doc=replace(doc, body=""), parse_problems=found,
+                doc_json=doc_to_json(doc, found) if job.parse else "")
+    if job.render and is_published(doc, settings.now, settings.drafts, settings.future):
+        from .markup import render
+
+        tick = time.perf_counter()
+        out, problems, lookups = render(doc, settings.images, settings.base_path, settings.summary_length)
+        done = replace(done, rendered=replace(out, text=""), render_json=rendered_to_json(out, lookups, problems),
+                       render_problems=problems, lookups=lookups,
+                       seconds=time.perf_counter() - tick)
+    return replace(done, slugs=tuple(drain_learned().items()))

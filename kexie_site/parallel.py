@@ -1,0 +1,86 @@
+"""Work spread over processes, results back in order.
+
+`ordered_map(fn, items, jobs)` yields fn(item) for every item, in the order of the items, from
+`jobs` worker processes (forked where the system can fork, so the workers start with everything
+the parent had built; spawned elsewhere, with `context` pickled). At most `window` items are in
+flight at a time, so neither the inputs nor the results pile up in memory. With one job, or few
+items, it runs in this process: for a small site that is faster than starting workers.
+
+A worker never outlives the build (PR_SET_PDEATHSIG on Linux), and an error in fn is raised
+here, in the caller.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_CONTEXT: dict = {}
+
+
+def worker_context() -> dict:
+    """What the caller handed to the workers (`context=`), in a worker or in-process alike."""
+    return _CONTEXT
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and sys.platform != "darwin"   # macOS: fork is unsafe with system libraries
+
+
+def _init(context: dict) -> None:
+    _CONTEXT.clear()
+    _CONTEXT.update(context)
+    _CONTEXT["in_worker"] = True
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+            ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG: die with the parent
+        except (OSError, AttributeError):
+            pass
+
+
+def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [fn(item) for item in chunk]
+
+
+def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, context: dict | None = None,
+                minimum: int = 48, chunk: int = 8, window: int = 1024,
+                fork_only: bool = False) -> Iterator[R]:
+    """fn(item) for each item, in order. fn must be a module-level function (it is sent to the
+    workers by name); it finds `context` through worker_context()."""
+    context = dict(context or {})
+    if jobs <= 1 or len(items) < minimum or (fork_only and not can_fork()):
+        previous = dict(_CONTEXT)
+        _CONTEXT.clear()
+        _CONTEXT.update(context, in_worker=False)
+        try:
+            for item in items:
+                yield fn(item)
+        finally:
+            _CONTEXT.clear()
+            _CONTEXT.update(previous)
+        return
+
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if can_fork() else "spawn"
+    pool = ProcessPoolExecutor(min(jobs, len(items)), mp_context=multiprocessing.get_context(method),
+                               initializer=_init, initargs=(context,))
+    try:
+        pending: deque = deque()
+        chunks: Iterable = (items[i:i + chunk] for i in range(0, len(items), chunk))
+        limit = max(2, window // chunk)
+        for piece in chunks:
+            pending.append(pool.submit(_run_chunk, fn, piece))
+            if len(pending) >= limit:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
