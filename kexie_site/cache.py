@@ -90,6 +90,15 @@ class Cache:
                     Path(str(path) + suffix).unlink(missing_ok=True)
         return cls.memory()
 
+    @classmethod
+    def reader(cls, path: Path) -> "Cache":
+        """Another, read-only connection to the cache file at path: a worker process must not use
+        the connection it inherited."""
+        cache = cls.__new__(cls)
+        cache.db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        cache.path = path
+        return cache
+
     def close(self) -> None:
         try:
             self.db.close()

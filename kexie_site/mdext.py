@@ -15,6 +15,7 @@ import xml.etree.ElementTree as etree
 from typing import Callable
 
 from markdown import Extension
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.inlinepatterns import DelimiterProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
@@ -105,7 +106,28 @@ class InlinePatternFilter(Preprocessor):
                     registry.register(full[item.name], item.name, item.priority)
             self.registries[key] = registry
         self.md.treeprocessors["inline"].inlinePatterns = registry
+        toc = self.md.treeprocessors["toc"] if "toc" in self.md.treeprocessors else None
+        if isinstance(toc, HeadingsToc):
+            toc.wanted = bool(toc.marker) and toc.marker in text
         return lines
+
+
+class HeadingsToc(TocTreeprocessor):
+    """The toc extension's heading ids and toc_tokens, but its table-of-contents HTML only for a
+    document that asks for it with the marker ([TOC]): building, serializing and placing that
+    HTML was half of the extension's time, and pages show their own list of headings."""
+    wanted = True
+
+    def build_toc_div(self, toc_list):
+        return super().build_toc_div(toc_list) if self.wanted else etree.Element("div")
+
+    def replace_marker(self, root, elem) -> None:
+        if self.wanted:
+            super().replace_marker(root, elem)
+
+
+class Toc(TocExtension):
+    TreeProcessorClass = HeadingsToc
 
 
 class CjkLineBreakPostprocessor(Postprocessor):

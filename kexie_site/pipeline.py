@@ -27,6 +27,7 @@ from .model import Output
 from .sources import read_sources
 from .parallel import ordered_map, worker_context
 from .text import adopt_slugs, learned_slugs, remember_slugs
+from . import writer
 from .writer import (PublishRefused, WriteReport, output_dir_problem, output_intact, output_lock_path, publish,
                      read_manifest, recover, site_lock)
 
@@ -35,7 +36,8 @@ CACHE_FILE = "cache.sqlite"
 SLOW_SECONDS = 1.0
 HUGE_BYTES = 1024 * 1024
 PARALLEL_MIN = 48          # fewer Markdown renders than this are faster in one process
-BATCH = 1024               # articles handed to the worker processes at a time
+PAGES_PARALLEL_MIN = 400   # and fewer pages than this
+BATCH = 1024               # articles in flight to the worker processes at a time
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,11 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     lap("parse+markdown")
 
     def html_of(article) -> str:
+        here = worker_context()
+        if here.get("in_worker"):                 # a page worker reads through its own connection
+            if "reader" not in here:
+                here["reader"] = Cache.reader(cache.path)
+            return here["reader"].get_html(render_keys[article.doc.path]) or ""
         return cache.get_html(render_keys[article.doc.path]) or ""
 
     # assemble and lay out
@@ -285,9 +292,6 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
 
     def producer(spec):
         def produce() -> bytes:
-            counter["pages"] += 1
-            if counter["pages"] % 500 == 0:
-                _tick(options, "页面 pages", counter["pages"], len(specs))
             data, problem = render_page(spec, env, site, site_ctx, html_of)
             if problem:
                 late.append(problem)
@@ -318,6 +322,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         for output in outputs:
             if output.produce is not None:
                 output.produce()
+                counter["pages"] += 1
         problems.extend(late)
         problems.extend(options.inspect(site, sources, {urls.url_of_output(o.path) for o in outputs}))
         cache.commit()
@@ -331,7 +336,32 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             pages_rendered=counter["pages"])
 
     # write
-    report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records)
+    # pages in the worker processes too, when there are many (forked: they start with the site
+    # in memory; the HTML comes from the cache file, so it is committed first)
+    cache.commit()
+    cache.begin()
+
+    def produce_all(needed: list[Output]):
+        pages = [o for o in needed if o.produce is not None]
+        workers = (options.jobs or os.cpu_count() or 1) if cache.path else 1
+        made = ordered_map(_produce, range(len(pages)), workers, {"pages": pages, "late": late},
+                           minimum=PAGES_PARALLEL_MIN, chunk=16, window=512, fork_only=True)
+        try:
+            for output in needed:
+                if output.produce is None:
+                    yield writer.bytes_of(output)
+                    continue
+                data, found = next(made)
+                late.extend(found)
+                counter["pages"] += 1
+                if counter["pages"] % 500 == 0:
+                    _tick(options, "页面 pages", counter["pages"], len(pages))
+                yield data
+        finally:
+            made.close()
+
+    report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records,
+                              produce_all=produce_all)
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
     cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns])
     cache.put_slugs(learned_slugs())
@@ -384,6 +414,17 @@ def _copy(url: str, path: Path, origin: str) -> Output:
 
 
 # ------------------------------------------------------------------ in the worker processes
+
+def _produce(index: int):
+    """Page `index` of the pages to make: (bytes, the problems found making it)."""
+    here = worker_context()
+    late = here["late"]
+    before = len(late)
+    data = writer.bytes_of(here["pages"][index])
+    found = late[before:]
+    del late[before:]
+    return data, found
+
 
 def _work(job):
     from .articles import work

@@ -24,7 +24,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import Problem, error
 from .model import Output
@@ -214,7 +214,7 @@ def recover(out_dir: Path) -> None:
             shutil.rmtree(folder)
 
 
-def _bytes_of(output: Output) -> bytes:
+def bytes_of(output: Output) -> bytes:
     if output.data is not None:
         return output.data
     if output.produce is not None:
@@ -239,11 +239,14 @@ def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str | None])
 
 
 def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
-            records: dict[str, list] | None = None) -> tuple[WriteReport, dict[str, list]]:
+            records: dict[str, list] | None = None,
+            produce_all: Callable[[list[Output]], Iterator[bytes]] | None = None) -> tuple[WriteReport, dict[str, list]]:
     """Publish outputs as the new content of out_dir. `records` ({path: [key, size, mtime]}, kept
     in the cache) says what the last build wrote; an output whose key and file are unchanged is
-    not produced again. `before_swap()` may return problems found while producing the files:
-    then nothing is published. Returns the report and the new records."""
+    not produced again. `produce_all(outputs)` gives the bytes of the outputs that are needed, in
+    their order (so the caller can make them in parallel); by default each is made here.
+    `before_swap()` may return problems found while producing the files: then nothing is
+    published. Returns the report and the new records."""
     records = records or {}
     outputs = list(outputs)
     out_dir = out_dir.resolve()
@@ -264,9 +267,11 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
 
     written, unchanged, files = [], [], {}
     plan = {"replace": [], "add": [], "remove": []}
+    made_bytes: Iterator[bytes] = iter(())
     staging.mkdir(parents=True)
     try:
         made: set[Path] = {staging}
+        needed: list[Output] = []
         for output in outputs:
             current = out_dir / output.path
             seen = records.get(output.path) if output.path in before else None
@@ -278,7 +283,10 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
                 raise PublishRefused([error(str(current), 1,
                                             f"输出目录里的 {output.path} 已不是 kexie-site 写的文件，不会替换 (not a file the tool wrote)",
                                             "把它移走再构建")])
-            data = _bytes_of(output)
+            needed.append(output)
+        made_bytes = produce_all(needed) if produce_all else map(bytes_of, needed)
+        for output, data in zip(needed, made_bytes, strict=True):
+            current = out_dir / output.path
             if output.path in before and current.is_file() and not current.is_symlink() \
                     and current.stat().st_size == len(data) and current.read_bytes() == data:
                 unchanged.append(output.path)
@@ -303,6 +311,9 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         (staging / MANIFEST).write_text(manifest, "utf-8")
         plan["replace" if (out_dir / MANIFEST).exists() else "add"].append(MANIFEST)
     except BaseException:
+        close = getattr(made_bytes, "close", None)
+        if close:
+            close()                                   # stop any workers still making files
         shutil.rmtree(staging, ignore_errors=True)
         raise
 

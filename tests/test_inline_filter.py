@@ -1,11 +1,12 @@
-"""The inline-pattern filter (mdext.InlinePatternFilter) is only a speed-up: for any document,
-Markdown with the filter must give exactly what Markdown with every inline pattern gives."""
+"""The inline-pattern filter (mdext.InlinePatternFilter) and the headings-only toc (mdext.Toc)
+are only speed-ups: for any document, our Markdown must give exactly what Markdown with every
+inline pattern and the stock toc extension gives, headings list included."""
 from __future__ import annotations
 
 import markdown
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kexie_site.markup import EXTENSIONS, MARKDOWN_SETTINGS, heading_id
+from kexie_site.markup import EXTENSIONS, new_markdown
 from kexie_site.mdext import ChineseExtension
 
 # Pieces of Markdown that exercise every inline pattern, and the block syntax around them.
@@ -14,27 +15,21 @@ PIECES = [
     "*", "**", "_", "__", "[", "]", "(", ")", "!", "![", "](", "]:", "[^1]", "[^1]: 注释", "[a]", "[a]: http://x.cn",
     "<", ">", "<span>", "</span>", "<http://kexie.cn>", "<a@b.cn>", "&", "&amp;", "&#x4e2d;", "#", "## ", "> ",
     "- ", "1. ", "    ", "[链接](http://kexie.cn)", "![图](a.png)", '![图](a.png "说明")', "![图][a]", "[a][]",
-    "[文字][a]", "*强调*", "**粗体**", "`code`", "```\n", "~~~", "|", "| a | b |\n|---|---|\n", "---", '"', "'", "[TOC]",
+    "[文字][a]", "*强调*", "**粗体**", "`code`", "```\n", "~~~", "|", "| a | b |\n|---|---|\n", "---", '"', "'", "[TOC]", "\n[TOC]\n", "## 标题 &amp; `代码`\n", "### 小节<span>x</span>\n",
+    "#### 四级\n", "# 一级\n", "## 标题[^1]\n",
 ]
 
 
 def converters():
-    def make(filtered: bool):
-        ours = ChineseExtension()
-        md = markdown.Markdown(
-            extensions=[*EXTENSIONS, ours],
-            extension_configs={"toc": {**MARKDOWN_SETTINGS["toc"], "slugify": heading_id},
-                               "footnotes": MARKDOWN_SETTINGS["footnotes"]},
-            output_format="html",
-        )
-        if not filtered:
-            md.preprocessors.deregister("kexie_inline_filter")
-        assert ("kexie_inline_filter" in md.preprocessors) == filtered
+    def make(fast: bool):
+        md, ours = new_markdown(fast)
+        assert ("kexie_inline_filter" in md.preprocessors) == fast
 
         def convert(text: str) -> str:
             md.reset()
             ours.reset()
-            return md.convert(text)
+            html = md.convert(text)
+            return html + repr(getattr(md, "toc_tokens", []))   # the headings list must agree too
         return convert
     return make(True), make(False)
 

@@ -63,7 +63,7 @@ def test_a_build_that_fails_halfway_leaves_the_old_output_identical(tmp_path, mo
     (site / "content" / "a.md").write_text(article("黑洞（修订）", "2024-08-22"), "utf-8")
 
     calls = {"n": 0}
-    real = writer._bytes_of
+    real = writer.bytes_of
 
     def failing(output):
         calls["n"] += 1
@@ -71,7 +71,7 @@ def test_a_build_that_fails_halfway_leaves_the_old_output_identical(tmp_path, mo
             raise failure
         return real(output)
 
-    monkeypatch.setattr(writer, "_bytes_of", failing)
+    monkeypatch.setattr(writer, "bytes_of", failing)
     with pytest.raises(type(failure)):
         build_site(site)
     assert snapshot(out) == before
@@ -91,13 +91,13 @@ def test_a_killed_build_leaves_the_old_output_and_the_next_build_recovers(tmp_pa
         from pathlib import Path
         from kexie_site import writer
         from kexie_site.pipeline import build, BuildOptions
-        real, n = writer._bytes_of, [0]
+        real, n = writer.bytes_of, [0]
         def dying(output):
             n[0] += 1
             if n[0] == 8:
                 os.kill(os.getpid(), signal.SIGKILL)
             return real(output)
-        writer._bytes_of = dying
+        writer.bytes_of = dying
         build(Path({str(site)!r}), None, BuildOptions(now="2026-12-01"))
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
