@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import zlib
+from pathlib import Path
 import struct
 
 import pytest
@@ -91,6 +92,40 @@ def test_parallel_and_serial_markdown_give_the_same_site(tmp_path, monkeypatch):
     serial, two = build_site(site, tmp_path / "serial", cache=False, jobs=1)
     assert parallel.markdown_renders == serial.markdown_renders == 8
     assert tree(one) == tree(two)
+
+
+def test_pages_made_in_worker_processes_are_the_pages_made_in_one(tmp_path, monkeypatch):
+    site = write_site(tmp_path / "site", site_files(8))
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(pipeline, "PAGES_PARALLEL_MIN", 2)
+    first, out = build_site(site, jobs=2)                 # cached: pages go to the workers
+    _, serial = build_site(site, tmp_path / "serial", cache=False, jobs=1)
+    assert first.pages_rendered == first.pages and tree(out) == tree(serial)
+    (site / "content/a3.md").write_text(article("第3篇文章（改）", "2024-08-13", column="科言科语", tags=["天文"]),
+                                        "utf-8")
+    again, _ = build_site(site, jobs=2)
+    assert again.markdown_renders == 1 and 0 < again.pages_rendered < again.pages
+    _, fresh = build_site(site, tmp_path / "fresh", cache=False, jobs=1)
+    assert tree(out) == tree(fresh)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_template_error_in_a_page_is_reported_wherever_the_page_was_made(tmp_path, monkeypatch, jobs):
+    site = write_site(tmp_path / "site", site_files(8))
+    monkeypatch.setattr(pipeline, "PAGES_PARALLEL_MIN", 2)
+    _, out = build_site(site, jobs=jobs)
+    before = tree(out)
+    (site / "themes/default/templates").mkdir(parents=True)
+    (site / "themes/default/templates/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}\n\n{{ article.no_such_field.deeper }}{% endblock %}', "utf-8")
+    from kexie_site.errors import BuildFailed
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site, jobs=jobs)
+    problems = [p for p in failed.value.problems if p.is_error]   # the same one for every article page
+    assert [(Path(p.path).relative_to(site).as_posix(), p.line) for p in problems] == \
+        [("themes/default/templates/article.html", 3)]
+    assert "no_such_field" in problems[0].message
+    assert tree(out) == before                            # and nothing was published
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong rows"])

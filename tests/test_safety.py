@@ -462,3 +462,22 @@ def test_a_cover_outside_the_site_is_an_error(tmp_path):
     site = write_site(tmp_path / "site", {"content/a.md": article("封面", "2024-08-22", cover="../../../etc/passwd.png")})
     problems = problems_of(site)
     assert (problems[0].path, problems[0].line) == ("content/a.md", 5)
+
+
+def test_an_article_changed_between_reading_and_parsing_is_an_error_not_a_page_of_other_bytes(tmp_path):
+    from kexie_site.articles import Job, Settings, work
+    from kexie_site.config import load_config
+    from kexie_site.dates import get_zone, parse_date
+    from kexie_site.sources import read_sources
+
+    site = write_site(tmp_path / "site", {"content/a.md": article("原来的标题", "2024-08-22")})
+    source, = read_sources(site).markdown
+    config, _ = load_config((site / "site.toml").read_text("utf-8"), "site.toml")
+    zone = get_zone(config.timezone)
+    settings = Settings(site, config, zone, parse_date("2026-12-01", zone), False, False, {}, "/", 120)
+    assert work(Job(source, True, True), settings).doc.meta.title == "原来的标题"
+    (site / "content/a.md").write_text(article("保存到一半的标题", "2024-08-22"), "utf-8")   # the editor saves meanwhile
+    done = work(Job(source, True, True), settings)
+    assert done.doc is None and done.rendered is None
+    assert [(p.path, p.line, p.is_error) for p in done.parse_problems] == [("content/a.md", 1, True)]
+    assert "changed during the build" in done.parse_problems[0].message
