@@ -125,9 +125,20 @@ class Cache:
     def stats(self) -> dict[str, tuple[int, int, str]]:
         return {p: (s, m, h) for p, s, m, h in self._guard("SELECT path, size, mtime, sha FROM stats")}
 
-    def put_stats(self, rows: list[tuple[str, int, int, str]]) -> None:
-        self._guard("DELETE FROM stats")
-        self._guard("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)", rows, many=True)
+    def put_stats(self, rows: list[tuple[str, int, int, str]],
+                  previous: dict[str, tuple[int, int, str]] | None = None) -> None:
+        """The stats of this build's files; `previous` (what stats() gave) saves rewriting the
+        rows that did not change."""
+        if not previous:                 # nothing known (or not readable): start the table afresh
+            self._guard("DELETE FROM stats")
+            previous = {}
+        now = {path: (size, mtime, sha) for path, size, mtime, sha in rows}
+        gone = [(path,) for path in previous if path not in now]
+        if gone:
+            self._guard("DELETE FROM stats WHERE path = ?", gone, many=True)
+        changed = [row for row in rows if previous.get(row[0]) != row[1:]]
+        if changed:
+            self._guard("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)", changed, many=True)
 
     # -------------------------------------------------------------- slugs
 
@@ -176,9 +187,9 @@ class Cache:
         self._guard("INSERT OR REPLACE INTO html VALUES (?, ?)", (key, html))
 
     def prune(self, table: str, keep: set[str]) -> None:
+        """Drop entries this build did not use, so the file does not grow without end."""
         if table == "renders":
             self.prune("html", keep)
-        """Drop entries this build did not use, so the file does not grow without end."""
         have = {k for (k,) in self._guard(f"SELECT key FROM {table}")}
         gone = [(k,) for k in have - keep]
         if gone:

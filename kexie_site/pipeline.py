@@ -122,7 +122,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     problems: list[Problem] = []
 
     # read
-    sources = read_sources(site_dir, cache.stats())
+    known_stats = cache.stats()
+    sources = read_sources(site_dir, known_stats)
     if sources.config_data is None:
         raise BuildFailed([missing_config(site_dir)])
     config_text, problem = decode(sources.config_data, CONFIG_NAME)
@@ -363,7 +364,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records,
                               produce_all=produce_all)
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
-    cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns])
+    cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns],
+                    known_stats)
     cache.put_slugs(learned_slugs())
     cache.prune("docs", set(parse_keys.values()))
     cache.prune("renders", set(render_keys.values()))

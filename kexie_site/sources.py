@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +27,11 @@ class Sources:
     views: tuple[tuple[str, bytes], ...] = ()   # data/views.csv and data/views/*: imported view counts
 
 
+SKIPPED_RE = re.compile("|".join(fnmatch.translate(pattern) for pattern in SKIPPED_PATTERNS))
+
+
 def is_skipped(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SKIPPED_PATTERNS)
+    return SKIPPED_RE.match(name) is not None
 
 
 def sha256(data: bytes) -> str:
@@ -45,29 +49,48 @@ def image_size(path: Path) -> tuple[int, int]:
     return (int(width), int(height)) if width > 0 and height > 0 else (0, 0)
 
 
-def _walk(root: Path, errors: list):
-    """Files under root, sorted, without following symlinks (so loops cannot hang the walk);
-    folders that cannot be read are added to errors, never passed over in silence."""
-    for folder, dirs, files in os.walk(root, followlinks=False, onerror=errors.append):
-        dirs[:] = sorted(d for d in dirs if not is_skipped(d))
-        for name in sorted(files):
-            yield Path(folder) / name
+def _walk(folder: str, errors: list):
+    """The files under folder (DirEntry objects), sorted, folders after files as os.walk gives
+    them, without following symlinked folders (so loops cannot hang the walk); folders that
+    cannot be read are added to errors, never passed over in silence."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        errors.append(exc)
+        return
+    dirs = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            yield entry
+        elif not is_skipped(entry.name) and not entry.is_symlink():
+            dirs.append(entry.path)
+    for path in dirs:
+        yield from _walk(path, errors)
 
 
-def _read_one(path: Path, rel_site: str, content: Path, known: dict, markdown: list, assets: list) -> None:
-    if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        stat = path.stat()
+def _read_one(entry: os.DirEntry, rel_content: str, known: dict, markdown: list, assets: list) -> None:
+    suffix = os.path.splitext(entry.name)[1].lower()
+    if suffix in MARKDOWN_SUFFIXES:
+        rel_site = "content/" + rel_content
+        stat = entry.stat()
         seen = known.get(rel_site)
         if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
             markdown.append(SourceFile(rel_site, None, seen[2], stat.st_size, stat.st_mtime_ns))
         else:
-            data = path.read_bytes()      # hashed, not kept: the worker that parses it reads it again
+            with open(entry.path, "rb") as handle:
+                data = handle.read()     # hashed, not kept: the worker that parses it reads it again
             markdown.append(SourceFile(rel_site, None, sha256(data), len(data), stat.st_mtime_ns))
-    elif path.suffix.lower() in IMAGE_SUFFIXES:
-        stat = path.stat()
+    elif suffix in IMAGE_SUFFIXES:
+        stat = entry.stat()
         fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+        path = Path(entry.path)
         width, height = image_size(path)
-        assets.append(Asset(path.relative_to(content).as_posix(), str(path), fingerprint, width, height))
+        assets.append(Asset(rel_content, str(path), fingerprint, width, height))
 
 
 def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None = None,
@@ -80,15 +103,16 @@ def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None =
     content = site_dir / "content"
     markdown, assets, skipped, walk_errors, unreadable = [], [], [], [], []
     if content.is_dir():
-        for path in _walk(content, walk_errors):
-            rel_site = path.relative_to(site_dir).as_posix()
-            if is_skipped(path.name) or path.is_symlink():
-                skipped.append(rel_site)
+        prefix = len(str(content)) + 1
+        for entry in _walk(str(content), walk_errors):
+            rel_content = entry.path[prefix:].replace(os.sep, "/")
+            if is_skipped(entry.name) or entry.is_symlink():
+                skipped.append("content/" + rel_content)
                 continue
             try:
-                _read_one(path, rel_site, content, known, markdown, assets)
+                _read_one(entry, rel_content, known, markdown, assets)
             except OSError as exc:
-                unreadable.append((rel_site, exc.strerror or str(exc)))
+                unreadable.append(("content/" + rel_content, exc.strerror or str(exc)))
         for exc in walk_errors:
             where = Path(exc.filename) if getattr(exc, "filename", None) else content
             unreadable.append((where.relative_to(site_dir).as_posix() if where.is_relative_to(site_dir) else str(where),
