@@ -20,9 +20,9 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from .errors import Problem
-from .model import ArticleDoc, Heading, Meta, Rendered
+from .model import ArticleDoc, Meta, Rendered
 
-SCHEMA = 4
+SCHEMA = 5
 TABLES = (
     "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",
@@ -240,19 +240,19 @@ def doc_from_json(text: str, zone: tzinfo) -> tuple[ArticleDoc, tuple[Problem, .
 
 def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) -> str:
     return json.dumps({
-        "headings": [[h.level, h.id, h.text] for h in r.headings], "images": list(r.images),
+        "images": list(r.images),
         "han": r.han, "words": r.words, "minutes": r.reading_minutes, "summary": r.auto_summary,
         "lookups": lookups, "problems": [problem_to_json(p) for p in problems],
     }, ensure_ascii=False)
 
 
 def rendered_from_json(text: str) -> tuple[Rendered, list, tuple[Problem, ...]] | None:
-    """(Rendered without html/text, the image lookups it depends on, its problems), or None."""
+    """(Rendered without html, text and headings, the image lookups it depends on, its problems),
+    or None. Headings are not kept: no page shows them apart from the HTML, which has them."""
     try:
         d = json.loads(text)
         rendered = Rendered(
-            html="", text="", headings=tuple(Heading(int(a), str(b), str(c)) for a, b, c in d["headings"]),
-            images=tuple(d["images"]), han=int(d["han"]), words=int(d["words"]),
+            html="", text="", images=tuple(d["images"]), han=int(d["han"]), words=int(d["words"]),
             reading_minutes=int(d["minutes"]), auto_summary=str(d["summary"]),
         )
         return rendered, d["lookups"], tuple(problem_from_json(p) for p in d["problems"])

@@ -29,7 +29,7 @@ from .parallel import ordered_map, worker_context
 from .text import adopt_slugs, learned_slugs, remember_slugs
 from . import writer
 from .writer import (PublishRefused, WriteReport, output_dir_problem, output_intact, output_lock_path, publish,
-                     read_manifest, recover, site_lock)
+                     recover, site_lock)
 
 CACHE_DIR = ".kexie-cache"
 CACHE_FILE = "cache.sqlite"
@@ -159,7 +159,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     records = _load_state(cache.get_state(f"outputs:{out_dir}")) or {}
     if options.inspect is None and state and state.get("fingerprint") == fingerprint and \
             (state.get("next_due") is None or now.timestamp() < state["next_due"]) and output_intact(out_dir, records):
-        manifest = read_manifest(out_dir)
+        manifest = records.keys()             # output_intact: the manifest lists these
         return BuildResult(
             articles=state["articles"], pages=state["pages"], feeds=state["feeds"],
             scheduled=tuple(state["scheduled"]), drafts=tuple(state["drafts"]), skipped=sources.skipped,
@@ -237,7 +237,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             renders += 1
             key = render_keys[path]
             cache.put_render(key, done.render_json, done.rendered.html)
-            hits[path] = (replace(done.rendered, html="", key=digest(key, done.lookups)), done.render_problems)
+            hits[path] = (replace(done.rendered, html="", headings=(), key=digest(key, done.lookups)),   # as cached
+                          done.render_problems)
             if done.seconds > SLOW_SECONDS or job.source.size > HUGE_BYTES:
                 heavy.append(f"{path} ({job.source.size / 1024 / 1024:.1f} MiB, {done.seconds:.1f} s)")
         if done_count % 200 == 0:
@@ -285,6 +286,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     problems.extend(found)
     site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now, views)
     specs = plan_pages(site, zone)
+    lap("assemble")
     env = make_env(layers, config.base_path, config.base_url)
     site_ctx = site_context(site, dev=options.dev)
     site_key = digest(code, theme_digest(layers), config, site_ctx)
@@ -317,7 +319,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     if has_errors(problems):
         cache.commit()
         raise BuildFailed(problems)
-    lap("assemble")
+    lap("keys+feeds")
 
     if options.inspect is not None:           # `check`: render everything, publish nothing
         for output in outputs:
