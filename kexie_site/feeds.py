@@ -80,8 +80,10 @@ def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str,
     return data
 
 
-def build_feeds(site: Site, zone: tzinfo, html_of) -> tuple[Output, ...]:
-    """RSS and Atom of the site and of each column; `html_of(article)` gives an article's HTML."""
+def build_feeds(site: Site, zone: tzinfo, html_of, key_of=None) -> tuple[Output, ...]:
+    """RSS and Atom of the site and of each column; `html_of(article)` gives an article's HTML.
+    With `key_of(path, articles)` (a key that changes whenever anything shown of the articles
+    does), a feed is made only when its key differs from the last build's."""
     c = site.config
     outputs = []
     targets: list[tuple[str, str, str, tuple[Article, ...]]] = [
@@ -89,9 +91,12 @@ def build_feeds(site: Site, zone: tzinfo, html_of) -> tuple[Output, ...]:
     for group in site.columns:
         targets.append((group.url, f"{group.title} · {c.title}", group.column.description or c.description, group.articles))
     for page_url, title, description, articles in targets:
-        rss, atom = urls.feeds(page_url)
-        outputs.append(Output(rss, _feed(site, zone, title, description, page_url, rss, articles, False, html_of), origin="RSS"))
-        outputs.append(Output(atom, _feed(site, zone, title, description, page_url, atom, articles, True, html_of), origin="Atom"))
+        for path, atom in zip(urls.feeds(page_url), (False, True)):
+            def produce(path=path, atom=atom, title=title, description=description, page_url=page_url,
+                        articles=articles) -> bytes:
+                return _feed(site, zone, title, description, page_url, path, articles, atom, html_of)
+            key = key_of(path, articles[: c.feed_limit]) if key_of else ""
+            outputs.append(Output(path, origin="Atom" if atom else "RSS", key=key, produce=produce))
     return tuple(outputs)
 
 

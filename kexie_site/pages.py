@@ -178,7 +178,7 @@ _PLAIN = (str, int, float, bool, type(None))
 PLAIN_CONTEXT = {"page", "pagination", "group", "stats"}
 
 
-def _fingerprint(value, memo: dict) -> object:
+def fingerprint(value, memo: dict) -> object:
     """A small stand-in for a context value, equal whenever what a template could show of it is
     equal: an article by its file hash, the key of its HTML and its place in the site (never the
     HTML itself)."""
@@ -194,14 +194,14 @@ def _fingerprint(value, memo: dict) -> object:
             *(f"{t.name}\x1e{t.slug}" for t in value.tags), value.cover_url,
             *(f"{r.id}\x1e{r.url}\x1e{r.title}" if r else "-" for r in (value.prev, value.next))))
     elif isinstance(value, dict):
-        return tuple((k, _fingerprint(v, memo)) for k, v in sorted(value.items()))
+        return tuple((k, fingerprint(v, memo)) for k, v in sorted(value.items()))
     elif isinstance(value, (list, tuple)):
-        return tuple(_fingerprint(v, memo) for v in value)
+        return tuple(fingerprint(v, memo) for v in value)
     elif isinstance(value, Group):
         found = digest("group", value.key, value.title, value.url, value.column, value.tag,
-                       tuple(_fingerprint(a, memo) for a in value.articles))
+                       tuple(fingerprint(a, memo) for a in value.articles))
     elif isinstance(value, YearArchive):
-        found = ("year", value.year, value.url, tuple(_fingerprint(m, memo) for m in value.months))
+        found = ("year", value.year, value.url, tuple(fingerprint(m, memo) for m in value.months))
     else:
         return value
     memo[id(value)] = found
@@ -213,8 +213,8 @@ def page_key(spec: PageSpec, site_key: str, memo: dict) -> str:
     An article page's context is made from the article and the site alone (see plan_pages), so
     the article's fingerprint stands for all of it."""
     if spec.template == "article.html" and "article" in spec.context:
-        return digest(site_key, spec.template, spec.url, _fingerprint(spec.context["article"], memo))
-    parts = tuple((k, repr(v) if k in PLAIN_CONTEXT else _fingerprint(v, memo)) for k, v in sorted(spec.context.items()))
+        return digest(site_key, spec.template, spec.url, fingerprint(spec.context["article"], memo))
+    parts = tuple((k, repr(v) if k in PLAIN_CONTEXT else fingerprint(v, memo)) for k, v in sorted(spec.context.items()))
     return digest(site_key, spec.template, spec.url, parts)
 
 

@@ -174,7 +174,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     from .feeds import build_feeds, build_sitemap
     from .stats import archive_json
     from .markup import MARKDOWN_SETTINGS, ImageInfo, lookups_valid
-    from .pages import page_key, plan_pages, render_page, site_context
+    from .pages import fingerprint as shown_of, page_key, plan_pages, render_page, site_context
     from .templates import files_under, make_env, static_files, theme_digest
 
     clock = [time.perf_counter()]
@@ -303,9 +303,11 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         return produce
 
     memo: dict = {}
+    page_paths = {s.path for s in specs}
     outputs: list[Output] = [Output(s.path, origin=s.template, key=page_key(s, site_key, memo), produce=producer(s))
                              for s in specs]
-    feeds = build_feeds(site, zone, html_of)
+    feeds = build_feeds(site, zone, html_of,
+                        key_of=lambda path, items: digest(site_key, path, [shown_of(a, memo) for a in items]))
     outputs.extend(feeds)
     outputs.extend(build_sitemap(site, specs, zone))
     outputs.append(archive_json(site, zone))
@@ -325,7 +327,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         for output in outputs:
             if output.produce is not None:
                 output.produce()
-                counter["pages"] += 1
+                counter["pages"] += output.path in page_paths
         problems.extend(late)
         problems.extend(options.inspect(site, sources, {urls.url_of_output(o.path) for o in outputs}))
         cache.commit()
@@ -356,7 +358,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                     continue
                 data, found = next(made)
                 late.extend(found)
-                counter["pages"] += 1
+                counter["pages"] += output.path in page_paths
                 if counter["pages"] % 500 == 0:
                     _tick(options, "页面 pages", counter["pages"], len(pages))
                 yield data
