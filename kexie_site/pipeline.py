@@ -341,32 +341,32 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             pages_rendered=counter["pages"])
 
     # write
-    # pages in the worker processes too, when there are many (forked: they start with the site
-    # in memory; the HTML comes from the cache file, so it is committed first)
+    # pages are made and staged in the worker processes too, when there are many (forked: they
+    # start with the site in memory; the HTML comes from the cache file, so it is committed first)
     cache.commit()
     cache.begin()
 
-    def produce_all(needed: list[Output]):
+    def stage_all(needed: list[Output], where):
         pages = [o for o in needed if o.produce is not None]
         workers = (options.jobs or os.cpu_count() or 1) if cache.path else 1
-        made = ordered_map(_produce, range(len(pages)), workers, {"pages": pages, "late": late},
+        made = ordered_map(_stage_page, range(len(pages)), workers, {"pages": pages, "late": late, "where": where},
                            minimum=PAGES_PARALLEL_MIN, chunk=16, window=512, fork_only=True)
         try:
             for output in needed:
                 if output.produce is None:
-                    yield writer.bytes_of(output)
+                    yield writer.stage(output, writer.bytes_of(output), where)
                     continue
-                data, found = next(made)
+                staged, found = next(made)
                 late.extend(found)
                 counter["pages"] += output.path in page_paths
                 if counter["pages"] % 500 == 0:
                     _tick(options, "页面 pages", counter["pages"], len(pages))
-                yield data
+                yield staged
         finally:
             made.close()
 
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records,
-                              produce_all=produce_all)
+                              stage_all=stage_all)
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
     cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns],
                     known_stats)
@@ -421,15 +421,17 @@ def _copy(url: str, path: Path, origin: str) -> Output:
 
 # ------------------------------------------------------------------ in the worker processes
 
-def _produce(index: int):
-    """Page `index` of the pages to make: (bytes, the problems found making it)."""
+def _stage_page(index: int):
+    """Make page `index` of the pages to make and stage it: (what writer.stage gives, the
+    problems found making it)."""
     here = worker_context()
     late = here["late"]
     before = len(late)
-    data = writer.bytes_of(here["pages"][index])
+    page = here["pages"][index]
+    staged = writer.stage(page, writer.bytes_of(page), here["where"])
     found = late[before:]
     del late[before:]
-    return data, found
+    return staged, found
 
 
 def _work(job):

@@ -229,6 +229,38 @@ def bytes_of(output: Output) -> bytes:
     return Path(output.source).read_bytes()
 
 
+@dataclass(frozen=True)
+class Staging:
+    """Where stage() puts a file: the output directory, its staging folder, and the files the
+    last build published there."""
+    out_dir: str
+    staging: str
+    before: frozenset
+
+
+def stage(output: Output, data: bytes, where: Staging) -> tuple[str, list]:
+    """Put one output's bytes into the staging folder unless the published file already has
+    them. Returns ("unchanged" | "replace" | "add", [key, size, mtime_ns]). Safe to call from
+    several processes at once (each output is one file)."""
+    current = os.path.join(where.out_dir, output.path)
+    ours = output.path in where.before
+    if ours and os.path.isfile(current) and not os.path.islink(current) and os.path.getsize(current) == len(data):
+        with open(current, "rb") as handle:
+            if handle.read() == data:
+                st = os.lstat(current)
+                return "unchanged", [output.key, st.st_size, st.st_mtime_ns]
+    target = os.path.join(where.staging, output.path)
+    try:
+        handle = open(target, "xb")
+    except FileNotFoundError:                  # the first file of its folder
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        handle = open(target, "xb")
+    with handle:
+        handle.write(data)
+    st = os.lstat(target)
+    return ("replace" if ours and os.path.lexists(current) else "add"), [output.key, st.st_size, st.st_mtime_ns]
+
+
 def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str | None]) -> str | None:
     """A file we did not create at rel or at one of its folders (a file or a symlink where we need
     a folder), or None."""
@@ -247,11 +279,13 @@ def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str | None])
 
 def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
             records: dict[str, list] | None = None,
-            produce_all: Callable[[list[Output]], Iterator[bytes]] | None = None) -> tuple[WriteReport, dict[str, list]]:
+            stage_all: Callable[[list[Output], "Staging"], Iterator[tuple[str, list]]] | None = None,
+            ) -> tuple[WriteReport, dict[str, list]]:
     """Publish outputs as the new content of out_dir. `records` ({path: [key, size, mtime]}, kept
     in the cache) says what the last build wrote; an output whose key and file are unchanged is
-    not produced again. `produce_all(outputs)` gives the bytes of the outputs that are needed, in
-    their order (so the caller can make them in parallel); by default each is made here.
+    not produced again. `stage_all(outputs, staging)` makes and stages the outputs that are
+    needed, in their order, giving what `stage()` gives for each (so the caller can do it in
+    worker processes); by default each is made and staged here.
     `before_swap()` may return problems found while producing the files: then nothing is
     published. Returns the report and the new records."""
     records = records or {}
@@ -274,10 +308,9 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
 
     written, unchanged, files = [], [], {}
     plan = {"replace": [], "add": [], "remove": []}
-    made_bytes: Iterator[bytes] = iter(())
+    made_bytes: Iterator = iter(())
     staging.mkdir(parents=True)
     try:
-        made: set[Path] = {staging}
         needed: list[Output] = []
         for output in outputs:
             current = out_dir / output.path
@@ -291,24 +324,15 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
                                             f"输出目录里的 {output.path} 已不是 kexie-site 写的文件，不会替换 (not a file the tool wrote)",
                                             "把它移走再构建")])
             needed.append(output)
-        made_bytes = produce_all(needed) if produce_all else map(bytes_of, needed)
-        for output, data in zip(needed, made_bytes, strict=True):
-            current = out_dir / output.path
-            if output.path in before and current.is_file() and not current.is_symlink() \
-                    and current.stat().st_size == len(data) and current.read_bytes() == data:
+        where = Staging(str(out_dir), str(staging), frozenset(before))
+        made_bytes = stage_all(needed, where) if stage_all else (stage(o, bytes_of(o), where) for o in needed)
+        for output, (status, record) in zip(needed, made_bytes, strict=True):
+            files[output.path] = record
+            if status == "unchanged":
                 unchanged.append(output.path)
-                st = current.lstat()
-                files[output.path] = [output.key, st.st_size, st.st_mtime_ns]
-                continue
-            target = staging / output.path
-            if target.parent not in made:
-                os.makedirs(target.parent, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(data)
-            st = target.lstat()
-            files[output.path] = [output.key, st.st_size, st.st_mtime_ns]
-            written.append(output.path)
-            plan["replace" if output.path in before and current.exists() else "add"].append(output.path)
+            else:
+                written.append(output.path)
+                plan[status].append(output.path)
         late = before_swap() if before_swap else []
         if late:
             raise PublishRefused(list(late))
