@@ -241,6 +241,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                           done.render_problems)
             if done.seconds > SLOW_SECONDS or job.source.size > HUGE_BYTES:
                 heavy.append(f"{path} ({job.source.size / 1024 / 1024:.1f} MiB, {done.seconds:.1f} s)")
+        elif done.render_problems:               # the Markdown could not be rendered: an error
+            hits[path] = (None, done.render_problems)
         if done_count % 200 == 0:
             _tick(options, "排版 markdown", done_count, len(jobs))
     cache.put_docs(fresh_docs)
@@ -263,8 +265,9 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     rendered = {}
     for doc in published:
         light, found = hits[doc.path]
-        rendered[doc.path] = light
         problems.extend(found)
+        if light is not None:
+            rendered[doc.path] = light
     del docs, parsed, hits
     if has_errors(problems):
         cache.commit()

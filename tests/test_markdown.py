@@ -98,3 +98,25 @@ def test_word_count_and_reading_time_of_a_rendered_article():
     _, rendered, _ = html_of("汉" * 800 + " and some English words here")
     assert rendered.han == 800 and rendered.words == 5
     assert rendered.reading_minutes == 3
+
+
+def test_markdown_nested_too_deep_is_an_error_on_the_article_not_a_crash(tmp_path):
+    import sys
+
+    from conftest import article, problems_of, write_site
+
+    deep = "".join("  " * i + f"- 第{i}层\n" for i in range(250))
+    site = write_site(tmp_path / "site", {
+        "content/deep.md": article("很深的列表", "2024-08-22", body=deep),
+        "content/ok.md": article("正常的文章", "2024-08-23", body="正文。"),
+    })
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(300)          # the same failure as a thousand levels, in a fraction of the time
+    try:
+        problems = problems_of(site, jobs=1)
+    finally:
+        sys.setrecursionlimit(limit)
+    lines = (site / "content/deep.md").read_text("utf-8").splitlines()
+    body_line = lines.index("---", 1) + 2                           # the line after the front matter
+    assert [(p.path, p.line, p.is_error) for p in problems] == [("content/deep.md", body_line, True)]
+    assert "nesting too deep" in problems[0].message
