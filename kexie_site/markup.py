@@ -123,6 +123,9 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
     ours.resolver = resolver
     try:
         html = sanitize_html(md.convert(doc.body))
+    except BaseException:
+        _markdown.cache_clear()      # a conversion cut short leaves state behind (the block parser's)
+        raise
     finally:
         ours.resolver = None
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))

@@ -120,3 +120,7 @@ def test_markdown_nested_too_deep_is_an_error_on_the_article_not_a_crash(tmp_pat
     body_line = lines.index("---", 1) + 2                           # the line after the front matter
     assert [(p.path, p.line, p.is_error) for p in problems] == [("content/deep.md", body_line, True)]
     assert "nesting too deep" in problems[0].message
+    # and the Markdown of the next article in the same process is not thrown off by it
+    root, _, _ = html_of('![图](p.png "注")\n\n段落')
+    assert [f.findtext("figcaption") for f in root.xpath("figure")] == ["注"]
+    assert [p.text for p in root.xpath("p")] == ["段落"]
