@@ -15,6 +15,7 @@ import lxml.html
 from feedgen.feed import FeedGenerator
 
 from . import urls
+from .cache import digest
 from .model import Article, Output, PageSpec, Site
 
 ID_NAMESPACE = uuid.UUID("6b1d3c2e-6f63-4b8a-9a35-6b6578696573")   # kexie-site's own namespace
@@ -100,7 +101,17 @@ def build_feeds(site: Site, zone: tzinfo, html_of, key_of=None) -> tuple[Output,
     return tuple(outputs)
 
 
-def build_sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo) -> tuple[Output, ...]:
+def build_sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo, site_key: str = "") -> tuple[Output, ...]:
+    """sitemap.xml and robots.txt; the sitemap is made only when its URLs or dates changed."""
+    c = site.config
+    shown = ([p.url for p in pages if p.path != urls.NOT_FOUND], [(a.url, a.updated) for a in site.articles])
+    key = digest("sitemap", site_key, c.base_url, str(zone), shown)
+    robots = f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(c.base_url, urls.SITEMAP)}\n"
+    return (Output(urls.SITEMAP, origin="sitemap", key=key, produce=lambda: _sitemap(site, pages, zone)),
+            Output(urls.ROBOTS, robots.encode(), origin="robots.txt"))
+
+
+def _sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo) -> bytes:
     c = site.config
     lastmod = {a.url: a.updated.astimezone(zone).isoformat() for a in site.articles}
     root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
@@ -111,7 +122,5 @@ def build_sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo) -> tupl
         etree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = urls.absolute(c.base_url, spec.url)
         if spec.url in lastmod:
             etree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = lastmod[spec.url]
-    sitemap = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    robots = f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(c.base_url, urls.SITEMAP)}\n"
-    return (Output(urls.SITEMAP, sitemap, origin="sitemap"), Output(urls.ROBOTS, robots.encode(), origin="robots.txt"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

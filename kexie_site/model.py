@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Callable, Mapping
 
@@ -178,7 +179,7 @@ class Group:
     column: Column | None = None
     tag: Tag | None = None
 
-    @property
+    @cached_property
     def total_views(self) -> int:
         return sum(a.total_views for a in self.articles)
 

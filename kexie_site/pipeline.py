@@ -312,8 +312,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     feeds = build_feeds(site, zone, html_of,
                         key_of=lambda path, items: digest(site_key, path, [shown_of(a, memo) for a in items]))
     outputs.extend(feeds)
-    outputs.extend(build_sitemap(site, specs, zone))
-    outputs.append(archive_json(site, zone))
+    outputs.extend(build_sitemap(site, specs, zone, site_key))
+    outputs.append(archive_json(site, zone, site_key))
     for rel, path in static_files(layers).items():
         outputs.append(_copy(urls.static(rel), path, f"theme static/{rel}"))
     for rel, path in files_under(static_dir).items():      # the site's own static/: to the root

@@ -56,8 +56,18 @@ def totals(site: Site, zone: tzinfo) -> dict:
     }
 
 
-def archive_json(site: Site, zone: tzinfo) -> Output:
-    """Every published article, for analytics tools (schema: schemas/archive.schema.json)."""
+def archive_json(site: Site, zone: tzinfo, site_key: str = "") -> Output:
+    """Every published article, for analytics tools (schema: schemas/archive.schema.json). Made
+    only when what it shows changed since the last build (its key covers exactly that)."""
+    from .cache import digest
+
+    shown = [(a.id, a.url, a.title, a.column.name, tuple(t.name for t in a.tags), a.date, a.summary, a.views)
+             for a in site.articles]
+    key = digest("archive.json", site_key, site.config.title, site.config.base_url, str(zone), shown)
+    return Output(ARCHIVE_JSON, origin="archive.json", key=key, produce=lambda: _archive_json(site, zone))
+
+
+def _archive_json(site: Site, zone: tzinfo) -> bytes:
     c = site.config
     items = [{
         "id": a.id, "url": urls.absolute(c.base_url, a.url), "title": a.title, "column": a.column.name,
@@ -68,4 +78,4 @@ def archive_json(site: Site, zone: tzinfo) -> Output:
     # one article a line: readable, diffable, and written by the C encoder (indent= is slow)
     body = ",\n".join(json.dumps(item, ensure_ascii=False) for item in items)
     text = f'{head}, "articles": [\n{body}\n]}}\n'
-    return Output(ARCHIVE_JSON, text.encode("utf-8"), origin="archive.json")
+    return text.encode("utf-8")

@@ -8,6 +8,7 @@ All of them are ASCII: slugs come from pinyin, and anything else is percent-enco
 from __future__ import annotations
 
 import posixpath
+import re
 from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
@@ -67,12 +68,20 @@ def output_file(url: str) -> str:
     return url + "index.html" if url == "" or url.endswith("/") else url
 
 
+# what quote(url, safe="/#?=&:%") leaves as it is: most of our URLs, which need no quoting
+UNQUOTED_RE = re.compile(r"[A-Za-z0-9_.~/#?=&:%-]*")
+
+
+def _quoted(url: str) -> str:
+    return url if UNQUOTED_RE.fullmatch(url) else quote(url, safe="/#?=&:%")
+
+
 def href(base_path: str, url: str) -> str:
-    return base_path + quote(url, safe="/#?=&:%")
+    return base_path + _quoted(url)
 
 
 def absolute(base_url: str, url: str) -> str:
-    return base_url + quote(url, safe="/#?=&:%")
+    return base_url + _quoted(url)
 
 
 def asset(content_path: str) -> str:

@@ -63,25 +63,33 @@ def test_one_edited_article_renders_once_and_rewrites_only_the_pages_showing_it(
     assert tree(out) == tree(fresh)
 
 
-def test_feeds_are_made_again_only_when_an_article_in_them_changed(tmp_path, monkeypatch):
-    from kexie_site import feeds as feeds_module
+def test_feeds_sitemap_and_archive_json_are_made_again_only_when_what_they_show_changed(tmp_path, monkeypatch):
+    from kexie_site import feeds as feeds_module, stats as stats_module
 
     made = []
     real = feeds_module._feed
     monkeypatch.setattr(feeds_module, "_feed", lambda *a: made.append(a[5]) or real(*a))   # a[5]: its path
+    for module, name in ((feeds_module, "_sitemap"), (stats_module, "_archive_json")):
+        monkeypatch.setattr(module, name, lambda *a, _real=getattr(module, name), _name=name:
+                            made.append(_name) or _real(*a))
     site = write_site(tmp_path / "site", site_files(), limit=2)      # the feeds hold the newest two
     _, out = build_site(site)
-    assert len(made) == 6                                            # the site's and two columns', RSS and Atom
+    assert sorted(made) == sorted(["_archive_json", "_sitemap", "feed.xml", "atom.xml", "columns/kyky/feed.xml",
+                                   "columns/kyky/atom.xml", "columns/yimuliaoran-kepu-hui/feed.xml",
+                                   "columns/yimuliaoran-kepu-hui/atom.xml"])
     feeds = {"feed.xml", "atom.xml"}
     made.clear()
-    (site / "content/a0.md").write_text(                            # the oldest: in no feed
-        article("第0篇文章", "2024-08-10", column="一目了然科普汇", tags=["天文"], body="旧文改写。"), "utf-8")
+    (site / "content/a0.md").write_text(                            # the oldest, in no feed: its body only
+        article("第0篇文章", "2024-08-10", column="一目了然科普汇", tags=["天文"],
+                body="第0篇的正文。\n\n```\n补上的代码（摘要不含代码）\n```"), "utf-8")
     old, _ = build_site(site)
     assert made == [] and feeds <= set(old.report.unchanged)
+    assert old.report.written                                        # (its page was)
     (site / "content/a5.md").write_text(                            # the newest: in the site's feeds
         article("第5篇文章（更正）", "2024-08-15", column="科言科语", tags=["物理"], body="新文改写。"), "utf-8")
     new, _ = build_site(site)
     assert feeds <= set(new.report.written)
+    assert "_archive_json" in made and "archive.json" in new.report.written   # a new title
     assert {"columns/kyky/feed.xml", "columns/kyky/atom.xml"} <= set(new.report.written)
     _, fresh = build_site(site, tmp_path / "fresh", cache=False)
     assert tree(out) == tree(fresh)
