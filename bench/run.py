@@ -137,15 +137,23 @@ def clean(fmt: str, site: Path) -> None:
         shutil.rmtree(site / name, ignore_errors=True)
 
 
-def measure(fmt: str, site: Path, cmd: list[str], repeat: int) -> dict[str, tuple[float, int]]:
-    results: dict[str, list[tuple[float, int]]] = {"cold": [], "nochange": [], "edit": []}
+def measure(sites: dict[str, Path], cmds: dict[str, list[str]], only: list[str], size: int,
+            repeat: int) -> dict[str, dict[str, tuple[float, int]]]:
+    """The three runs of each tool, round by round: in each round every tool builds cold, again
+    with nothing changed, and after one edit, so that a slower spell of a shared machine falls
+    on all of them rather than on one."""
+    results = {fmt: {"cold": [], "nochange": [], "edit": []} for fmt in only}
     for n in range(repeat):
-        clean(fmt, site)
-        results["cold"].append(run(cmd, site))
-        results["nochange"].append(run(cmd, site))
-        edit_one(site / "content", n)
-        results["edit"].append(run(cmd, site))
-    return {k: (statistics.median(t for t, _ in v), max(m for _, m in v)) for k, v in results.items()}
+        for fmt in only:
+            print(f"{size} articles, round {n + 1}/{repeat}: {fmt} …", file=sys.stderr, flush=True)
+            site, cmd, got = sites[fmt], cmds[fmt], results[fmt]
+            clean(fmt, site)
+            got["cold"].append(run(cmd, site))
+            got["nochange"].append(run(cmd, site))
+            edit_one(site / "content", n)
+            got["edit"].append(run(cmd, site))
+    return {fmt: {k: (statistics.median(t for t, _ in v), max(m for _, m in v)) for k, v in got.items()}
+            for fmt, got in results.items()}
 
 
 def machine() -> str:
@@ -188,18 +196,14 @@ def main(argv=None) -> int:
     rows = []
     for size in args.sizes:
         sites = prepare(args.work, size)
-        found = {}
-        for fmt in args.only:
-            print(f"{size} articles: {fmt} …", file=sys.stderr, flush=True)
-            found[fmt] = measure(fmt, sites[fmt], cmds[fmt], args.repeat)
-        rows.append((size, found))
+        rows.append((size, measure(sites, cmds, args.only, size, args.repeat)))
     lines = [
         "# Benchmark: kexie-site, Hugo and Pelican",
         "",
         f"Run on {time.strftime('%Y-%m-%d')}: {machine()}.",
         f"Hugo: {version([cmds['hugo'][0], 'version'])}. Pelican: {version([cmds['pelican'][0], '--version'])}.",
         f"Corpus: `shared/corpus/gen_corpus.py` (about 2,350 汉字 an article, 4 columns, 40 tags); "
-        f"median of {args.repeat} run(s); peak RSS of the build process tree. Reproduce with "
+        f"median of {args.repeat} round(s), the tools taking turns in each; peak RSS of the build process tree. Reproduce with "
         f"`python bench/run.py --sizes {' '.join(map(str, args.sizes))} --repeat {args.repeat}`.",
         "",
         "| articles | tool | cold build | no-change rebuild | one article edited | peak RSS |",

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--future", action="store_true", help="also publish articles dated in the future")
     b.add_argument("--now", default=None, help="take this time as now for scheduling (e.g. 2024-08-22 08:00)")
     b.add_argument("--no-cache", action="store_true", help="ignore the cache in .kexie-cache/ (same output, slower)")
-    b.add_argument("--jobs", type=int, default=0, help="processes for Markdown (default: one per core)")
+    b.add_argument("--jobs", type=int, default=0, help="worker processes for Markdown and pages (default: one per core)")
     b.add_argument("--debug", action="store_true", help="show Python tracebacks")
     n = sub.add_parser("new", help="write a new article with complete front matter (never overwrites)")
     n.add_argument("title", help="the article's title, e.g. \"每日一问：为什么天空是蓝色的？\"")

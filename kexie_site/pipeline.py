@@ -46,7 +46,7 @@ class BuildOptions:
     future: bool = False
     now: str | None = None               # "now" for scheduling (a front-matter date); the real time by default
     cache: bool = True                   # False: --no-cache (same code on an in-memory cache)
-    jobs: int = 0                        # processes for Markdown; 0 = one per core
+    jobs: int = 0                        # worker processes (Markdown, pages); 0 = one per core
     progress: Callable[[str, int, int], None] | None = None
     inspect: Callable | None = None      # `check`: called with (site, sources, urls); nothing is published
     dev: bool = False                    # `serve`: pages load the dev script that shows build errors
