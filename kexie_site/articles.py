@@ -56,6 +56,7 @@ class Done:
     lookups: list = field(default_factory=list)   # the image lookups the render depends on
     seconds: float = 0.0                   # time spent rendering
     slugs: tuple = ()                      # slugs worked out here: ((text, limit), slug) pairs
+    changed: bool = False                  # the file's bytes are not the ones hashed
 
 
 def work(job: Job, settings: Settings) -> Done:
@@ -68,7 +69,7 @@ def work(job: Job, settings: Settings) -> Done:
         return Done(source.path, parse_problems=(
             error(source.path, 1, f"无法读取 (cannot read): {exc.strerror or exc}", "检查文件权限"),))
     if sha256(data) != source.sha256:
-        return Done(source.path, parse_problems=(
+        return Done(source.path, changed=True, parse_problems=(
             error(source.path, 1, "文件在构建过程中被改动了 (file changed during the build)", "保存完毕后再构建一次"),))
     doc, found = parse_article(replace(source, data=data), settings.config, settings.zone)
     if doc is None:

@@ -20,14 +20,14 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from .errors import Problem
-from .model import ArticleDoc, Meta, Rendered
+from .model import ArticleDoc, Heading, Meta, Rendered
 
-SCHEMA = 5
+SCHEMA = 6
 TABLES = (
     "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE IF NOT EXISTS renders (key TEXT PRIMARY KEY, light TEXT)",
-    "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)",
+    "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT, headings TEXT)",
     "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE IF NOT EXISTS slugs (text TEXT, lim INTEGER, slug TEXT, PRIMARY KEY (text, lim))",
 )
@@ -140,6 +140,10 @@ class Cache:
         if changed:
             self._guard("INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)", changed, many=True)
 
+    def forget_stats(self, path: str) -> None:
+        """Read the file again next time, whatever its size and mtime."""
+        self._guard("DELETE FROM stats WHERE path = ?", (path,))
+
     # -------------------------------------------------------------- slugs
 
     def get_slugs(self) -> dict[tuple[str, int], str]:
@@ -178,13 +182,22 @@ class Cache:
     def get_renders(self, keys: list[str]) -> dict[str, str]:
         return self._get_many("SELECT key, light FROM renders WHERE key IN ({marks})", keys)
 
-    def get_html(self, key: str) -> str | None:
-        rows = self._guard("SELECT html FROM html WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
+    def get_body(self, key: str) -> tuple[str, tuple[Heading, ...]] | None:
+        """An article's HTML and its headings (for a table of contents), loaded only for the page
+        or feed that shows them; None when the cache does not have them."""
+        rows = self._guard("SELECT html, headings FROM html WHERE key = ?", (key,))
+        if not rows:
+            return None
+        html, headings = rows[0]
+        try:
+            return html, tuple(Heading(int(a), str(b), str(c)) for a, b, c in json.loads(headings or "[]"))
+        except (ValueError, TypeError):
+            return None
 
-    def put_render(self, key: str, light: str, html: str) -> None:
+    def put_render(self, key: str, light: str, html: str, headings: tuple[Heading, ...] = ()) -> None:
         self._guard("INSERT OR REPLACE INTO renders VALUES (?, ?)", (key, light))
-        self._guard("INSERT OR REPLACE INTO html VALUES (?, ?)", (key, html))
+        self._guard("INSERT OR REPLACE INTO html VALUES (?, ?, ?)",
+                    (key, html, json.dumps([[h.level, h.id, h.text] for h in headings], ensure_ascii=False)))
 
     def prune(self, table: str, keep: set[str]) -> None:
         """Drop entries this build did not use, so the file does not grow without end."""
@@ -248,7 +261,7 @@ def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) 
 
 def rendered_from_json(text: str) -> tuple[Rendered, list, tuple[Problem, ...]] | None:
     """(Rendered without html, text and headings, the image lookups it depends on, its problems),
-    or None. Headings are not kept: no page shows them apart from the HTML, which has them."""
+    or None. The headings are kept with the HTML (get_body): only the article's page needs them."""
     try:
         d = json.loads(text)
         rendered = Rendered(

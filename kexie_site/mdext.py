@@ -93,15 +93,12 @@ class InlinePatternFilter(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
         full = self.md.inlinePatterns
-        active = []
-        for item in full._priority:          # noqa: SLF001 (names and priorities, in order)
-            if self._can_match(item.name, full[item.name], text):
-                active.append(item.name)
-        key = tuple(active)
+        ordered = sorted(full._priority, key=lambda item: item.priority, reverse=True)   # noqa: SLF001 (a copy)
+        key = tuple(item.name for item in ordered if self._can_match(item.name, full[item.name], text))
         registry = self.registries.get(key)
         if registry is None:
             registry = Registry()
-            for item in full._priority:      # noqa: SLF001
+            for item in ordered:
                 if item.name in key:
                     registry.register(full[item.name], item.name, item.priority)
             self.registries[key] = registry

@@ -218,13 +218,17 @@ def page_key(spec: PageSpec, site_key: str, memo: dict) -> str:
     return digest(site_key, spec.template, spec.url, parts)
 
 
-def render_page(spec: PageSpec, env: jinja2.Environment, site: Site, site_ctx: dict, html_of) -> tuple[bytes | None, Problem | None]:
-    """The page's bytes. An article page also gets `content` (its HTML, from `html_of(article)`,
-    loaded only now) and `jsonld` (made only now: most pages of a rebuild are not rendered)."""
+def render_page(spec: PageSpec, env: jinja2.Environment, site: Site, site_ctx: dict, body_of) -> tuple[bytes | None, Problem | None]:
+    """The page's bytes. An article page also gets `content` and `headings` (its HTML and its
+    h2–h4 headings as level, id, text, from `body_of(article)`, loaded only now) and `jsonld`
+    (made only now: most pages of a rebuild are not rendered)."""
     try:
         template = env.get_template(spec.template)
         article = spec.context.get("article")
-        extra = {"content": html_of(article), "jsonld": article_jsonld(site, article)} if article else {}
+        extra = {}
+        if article:
+            html, headings = body_of(article)
+            extra = {"content": html, "headings": headings, "jsonld": article_jsonld(site, article)}
         html = template.render(site=site_ctx, **spec.context, **extra)
     except Exception as exc:  # a theme bug must become a Problem, whatever Jinja raised
         return None, template_problem(exc, spec.template)

@@ -32,13 +32,18 @@ def can_fork() -> bool:
 
 
 def _init(context: dict) -> None:
+    import signal
+
     _CONTEXT.clear()
     _CONTEXT.update(context)
     _CONTEXT["in_worker"] = True
+    # the build turns SIGTERM into KeyboardInterrupt, which a pool worker would catch and carry
+    # on with the next chunk; a worker simply dies on SIGTERM, and leaves Ctrl-C to the build
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
-            import signal
             ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG: die with the parent
         except (OSError, AttributeError):
             pass

@@ -230,13 +230,15 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         adopt_slugs(done.slugs)
         if done.doc is None:
             failed[path] = done.parse_problems
+            if done.changed:                       # its hash (maybe from the stats) is not the file's
+                cache.forget_stats(path)
         elif job.parse:
             parsed[path] = (done.doc, done.parse_problems)
             fresh_docs.append((parse_keys[path], done.doc_json))
         if done.rendered is not None:
             renders += 1
             key = render_keys[path]
-            cache.put_render(key, done.render_json, done.rendered.html)
+            cache.put_render(key, done.render_json, done.rendered.html, done.rendered.headings)
             hits[path] = (replace(done.rendered, html="", headings=(), key=digest(key, done.lookups)),   # as cached
                           done.render_problems)
             if done.seconds > SLOW_SECONDS or job.source.size > HUGE_BYTES:
@@ -274,13 +276,26 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         raise BuildFailed(problems)
     lap("parse+markdown")
 
-    def html_of(article) -> str:
+    late: list[Problem] = []                  # problems found while making the files
+
+    def body_of(article) -> tuple[str, tuple]:
+        """The article's HTML and headings, from the cache (a page worker reads through its own
+        connection). Missing ones are an error: a page is never published with an empty body."""
         here = worker_context()
-        if here.get("in_worker"):                 # a page worker reads through its own connection
+        if here.get("in_worker"):
             if "reader" not in here:
                 here["reader"] = Cache.reader(cache.path)
-            return here["reader"].get_html(render_keys[article.doc.path]) or ""
-        return cache.get_html(render_keys[article.doc.path]) or ""
+            found = here["reader"].get_body(render_keys[article.doc.path])
+        else:
+            found = cache.get_body(render_keys[article.doc.path])
+        if found is None:
+            late.append(error(article.doc.path, 1, "缓存里没有这篇文章排好的 HTML (article HTML missing from the cache)",
+                              "再构建一次；仍然不行就加 --no-cache"))
+            return "", ()
+        return found
+
+    def html_of(article) -> str:
+        return body_of(article)[0]
 
     # assemble and lay out
     from .views import count_views
@@ -293,12 +308,11 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     env = make_env(layers, config.base_path, config.base_url)
     site_ctx = site_context(site, dev=options.dev)
     site_key = digest(code, theme_digest(layers), config, site_ctx)
-    late: list[Problem] = []
     counter = {"pages": 0}
 
     def producer(spec):
         def produce() -> bytes:
-            data, problem = render_page(spec, env, site, site_ctx, html_of)
+            data, problem = render_page(spec, env, site, site_ctx, body_of)
             if problem:
                 late.append(problem)
                 return b""

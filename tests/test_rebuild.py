@@ -221,3 +221,72 @@ def test_output_edited_by_hand_is_restored(tmp_path):
     result, _ = build_site(site)
     assert not result.fast
     assert target.read_bytes() == good
+
+
+def test_an_article_page_gets_its_headings_for_a_table_of_contents_cached_or_not(tmp_path):
+    body = "## 第一节\n\n正文。\n\n### 小节\n\n正文。\n\n## 第二节 `代码`\n\n正文。"
+    site = write_site(tmp_path / "site", {
+        "content/a.md": article("有目录", "2024-08-22", slug="toc", body=body),
+        "themes/default/templates/article.html":
+            '{% extends "base.html" %}{% block main %}<ol id="toc">{% for h in headings %}'
+            '<li data-level="{{ h.level }}"><a href="#{{ h.id }}">{{ h.text }}</a></li>{% endfor %}</ol>'
+            '{{ content|safe }}{% endblock %}',
+    })
+    from conftest import page
+
+    def toc(out):
+        doc = page(out, "2024/08/22/toc/")
+        links = [(li.get("data-level"), a.get("href"), a.text_content()) for li in doc.xpath('//ol[@id="toc"]/li')
+                 for a in li.xpath("a")]
+        ids = {h.get("id") for h in doc.xpath("//h2|//h3")}
+        return links, ids
+
+    _, out = build_site(site)
+    links, ids = toc(out)
+    assert [(level, text) for level, _, text in links] == [("2", "第一节"), ("3", "小节"), ("2", "第二节 代码")]
+    assert {href[1:] for _, href, _ in links} == ids          # every entry points at its heading
+    (site / "themes/default/templates/article.html").write_text(
+        (site / "themes/default/templates/article.html").read_text("utf-8") + "\n", "utf-8")
+    again, _ = build_site(site)                                # from the cache: the template changed only
+    assert again.markdown_renders == 0 and again.pages_rendered >= 1
+    assert toc(out) == (links, ids)
+
+
+def test_article_html_missing_from_the_cache_is_an_error_not_an_empty_page(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    _, out = build_site(site)
+    before = tree(out)
+    db = sqlite3.connect(site / ".kexie-cache" / "cache.sqlite")
+    db.execute("DELETE FROM html")
+    db.commit()
+    db.close()
+    (site / "themes/default/templates").mkdir(parents=True)   # pages must be made again
+    (site / "themes/default/templates/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}{{ content|safe }}{% endblock %}', "utf-8")
+    from kexie_site.errors import BuildFailed
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site)
+    assert {p.path for p in failed.value.problems if p.is_error} == {f"content/a{i}.md" for i in range(6)}
+    assert all("missing from the cache" in p.message for p in failed.value.problems if p.is_error)
+    assert tree(out) == before
+
+
+def test_a_file_whose_hash_in_the_cache_is_stale_is_read_again_after_the_error(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    build_site(site)
+    path = site / "content/a1.md"
+    st = path.stat()
+    text = path.read_text("utf-8")
+    changed = text.replace("第1篇的正文。", "第1篇的改文。")
+    assert len(changed.encode()) == len(text.encode())
+    path.write_text(changed, "utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))      # same size, same mtime (a coarse clock)
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text("utf-8") + '\n[[columns]]\nname = "前沿速递"\nslug = "qysd"\n', "utf-8")
+    from kexie_site.errors import BuildFailed
+    with pytest.raises(BuildFailed) as failed:              # the articles are parsed again: a1 does not match
+        build_site(site)
+    assert [p.path for p in failed.value.problems if p.is_error] == ["content/a1.md"]
+    result, out = build_site(site)                          # and the hint "build again" is true
+    from conftest import page
+    assert "第1篇的改文" in page(out, "2024/08/11/di-1-pianwenzhang/").text_content()

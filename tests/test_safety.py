@@ -481,3 +481,50 @@ def test_an_article_changed_between_reading_and_parsing_is_an_error_not_a_page_o
     assert done.doc is None and done.rendered is None
     assert [(p.path, p.line, p.is_error) for p in done.parse_problems] == [("content/a.md", 1, True)]
     assert "changed during the build" in done.parse_problems[0].message
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_worker_processes_die_with_a_killed_build(tmp_path):
+    files = {f"content/a{i}.md": article(f"第{i}篇", f"2024-08-{1 + i % 28:02d}",
+                                          body="\n\n".join(["一段足够长的正文，用来让排版花一点时间。" * 20] * 30))
+             for i in range(400)}
+    site = write_site(tmp_path / "site", files)
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--site", str(site), "--jobs", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = [p for p in _children(proc.pid) if _alive(p)]
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the build never started its worker processes"
+        proc.kill()                                   # kill -9: no chance to clean up
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.1)
+        assert not [p for p in workers if _alive(p)], "worker processes outlived the build"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
