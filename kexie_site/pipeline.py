@@ -1,7 +1,8 @@
 """The whole build, top to bottom:
 
-    read sources → config → [nothing changed? done] → parse (cached) → identify → render (cached,
-    in parallel) → assemble → plan pages → render pages and feeds (only changed ones) → publish
+    read sources (hashes only) → config → [nothing changed? done] → parse and render Markdown
+    per file (cached; in worker processes: articles.work) → identify → assemble → plan pages →
+    make the pages, feeds and files whose keys changed (pages in worker processes too) → publish
 
 Only stdlib-backed modules are imported at the top, so a no-change rebuild never pays for
 importing Markdown, Jinja or lxml.
