@@ -87,14 +87,14 @@ def work(job: Job, settings: Settings) -> Done:
         try:
             out, problems, lookups = render(doc, settings.images, settings.base_path, settings.summary_length)
         except RecursionError:
-            return replace(done, render_problems=(error(
+            done = replace(done, render_problems=(error(
                 source.path, doc.body_line, "正文嵌套太深，无法排版 (nesting too deep to render)",
-                "减少列表或引用的嵌套层数（几十层以内）"),), slugs=tuple(drain_learned().items()))
+                "减少列表或引用的嵌套层数（几十层以内）"),))
         except Exception as exc:  # a Markdown or extension bug: name the article, do not stop the others
-            return replace(done, render_problems=(error(
+            done = replace(done, render_problems=(error(
                 source.path, doc.body_line, f"排版出错 (Markdown failed): {type(exc).__name__}: {exc}",
-                "请报告这个问题，并附上这篇文章"),), slugs=tuple(drain_learned().items()))
-        done = replace(done, rendered=replace(out, text=""), render_json=rendered_to_json(out, lookups, problems),
-                       render_problems=problems, lookups=lookups,
-                       seconds=time.perf_counter() - tick)
+                "请报告这个问题，并附上这篇文章"),))
+        else:
+            done = replace(done, rendered=replace(out, text=""), render_json=rendered_to_json(out, lookups, problems),
+                           render_problems=problems, lookups=lookups, seconds=time.perf_counter() - tick)
     return replace(done, slugs=tuple(drain_learned().items()))

@@ -6,6 +6,7 @@ import json
 from datetime import tzinfo
 
 from . import urls
+from .cache import digest
 from .model import Output, Site
 from .text import zh_number
 from .views import source_label
@@ -59,8 +60,6 @@ def totals(site: Site, zone: tzinfo) -> dict:
 def archive_json(site: Site, zone: tzinfo, site_key: str = "") -> Output:
     """Every published article, for analytics tools (schema: schemas/archive.schema.json). Made
     only when what it shows changed since the last build (its key covers exactly that)."""
-    from .cache import digest
-
     shown = [(a.id, a.url, a.title, a.column.name, tuple(t.name for t in a.tags), a.date, a.summary, a.views)
              for a in site.articles]
     key = digest("archive.json", site_key, site.config.title, site.config.base_url, str(zone), shown)
