@@ -4,14 +4,14 @@ Cheap, so it runs on every build (no cache, no invalidation bugs).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Iterable, Mapping
 
 from . import urls
 from .errors import Problem, error
 from .urls import resolve_local
-from .model import Article, ArticleDoc, Asset, Config, Group, Rendered, Site, Tag, YearArchive
+from .model import Article, ArticleDoc, ArticleRef, Asset, Config, Group, Rendered, Site, Tag, YearArchive
 from .text import slugify, unique_slug
 
 
@@ -23,16 +23,16 @@ class Identity:
 
 
 def _order(doc: ArticleDoc):
-    return (doc.meta.date.timestamp(), doc.path)
+    return (doc.meta.date, doc.path)       # aware datetimes: compared as instants
 
 
 def newest_first(docs: Iterable[ArticleDoc]) -> list[ArticleDoc]:
-    return sorted(docs, key=lambda d: (-d.meta.date.timestamp(), d.path))
+    by_path = sorted(docs, key=lambda d: d.path)
+    return sorted(by_path, key=lambda d: d.meta.date, reverse=True)   # stable: same time, path order
 
 
-def derived_id(doc: ArticleDoc, config: Config, zone: tzinfo) -> str:
-    col = config.column(doc.meta.column)
-    return f"{col.slug}-{doc.meta.date.astimezone(zone):%Y%m%d}"
+def derived_id(column_slug: str, local_date: datetime) -> str:
+    return f"{column_slug}-{local_date.year}{local_date.month:02d}{local_date.day:02d}"
 
 
 def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo) -> tuple[dict[str, Identity], list[Problem]]:
@@ -72,19 +72,23 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo) -> tuple[
     taken_urls = set(explicit_urls)
 
     result: dict[str, Identity] = {}
+    slugs = {c.name: c.slug for c in config.columns}
     for doc in ordered:
         local = doc.meta.date.astimezone(zone)
-        article_id = doc.meta.id or unique_slug(derived_id(doc, config, zone), taken_ids)
+        article_id = doc.meta.id or unique_slug(derived_id(slugs[doc.meta.column], local), taken_ids)
         if doc.meta.slug:
             slug = doc.meta.slug
+            url = urls.article(local, slug)
         else:
             base = slugify(doc.meta.title) or slugify(article_id) or "article"
             slug, n = base, 1
-            while urls.article(local, slug) in taken_urls:
+            url = urls.article(local, slug)
+            while url in taken_urls:
                 n += 1
                 slug = f"{base}-{n}"
-            taken_urls.add(urls.article(local, slug))
-        result[doc.path] = Identity(article_id, slug, urls.article(local, slug))
+                url = urls.article(local, slug)
+            taken_urls.add(url)
+        result[doc.path] = Identity(article_id, slug, url)
     return result, problems
 
 
@@ -108,6 +112,19 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
     columns = {c.name: c for c in config.columns}
     by_path = {a.path: a for a in assets}
 
+    # prev (older) and next (newer) within each column
+    older: dict[str, ArticleRef] = {}
+    newer: dict[str, ArticleRef] = {}
+    last_of: dict[str, ArticleDoc] = {}
+    for doc in docs:                         # newest first
+        ident = identities[doc.path]
+        before = last_of.get(doc.meta.column)
+        if before is not None:
+            older[before.path] = ArticleRef(ident.id, doc.meta.title, ident.url)
+            ref = identities[before.path]
+            newer[doc.path] = ArticleRef(ref.id, before.meta.title, ref.url)
+        last_of[doc.meta.column] = doc
+
     articles = []
     for doc in docs:
         ident = identities[doc.path]
@@ -122,23 +139,11 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
         articles.append(Article(
             doc=doc, rendered=out, id=ident.id, slug=ident.slug, url=ident.url,
             column=columns[doc.meta.column], tags=tuple(tags[t] for t in doc.meta.tags),
-            summary=doc.meta.summary or out.auto_summary, cover_url=cover_url,
+            summary=doc.meta.summary or out.auto_summary, prev=older.get(doc.path), next=newer.get(doc.path),
+            cover_url=cover_url,
             preview="draft" if doc.meta.draft else "scheduled" if now is not None and doc.meta.date > now else "",
             views=tuple(sorted((views or {}).get(doc.path, {}).items())),
         ))
-
-    # prev (older) and next (newer) within each column
-    linked: dict[str, Article] = {}
-    by_column: dict[str, list[Article]] = {c.name: [] for c in config.columns}
-    for a in articles:
-        by_column[a.column.name].append(a)
-    for col in config.columns:
-        chain = by_column[col.name]
-        for i, article in enumerate(chain):
-            newer = chain[i - 1].ref() if i > 0 else None
-            older = chain[i + 1].ref() if i + 1 < len(chain) else None
-            linked[article.doc.path] = replace(article, prev=older, next=newer)
-    articles = [linked[a.doc.path] for a in articles]
 
     by_column = {c.name: [] for c in config.columns}
     by_tag: dict[str, list[Article]] = {name: [] for name in tags}

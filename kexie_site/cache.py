@@ -259,14 +259,15 @@ def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) 
     }, ensure_ascii=False)
 
 
-def rendered_from_json(text: str) -> tuple[Rendered, list, tuple[Problem, ...]] | None:
+def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[Problem, ...]] | None:
     """(Rendered without html, text and headings, the image lookups it depends on, its problems),
-    or None. The headings are kept with the HTML (get_body): only the article's page needs them."""
+    or None. The headings are kept with the HTML (get_body): only the article's page needs them.
+    The Rendered's key is `key` (the entry's) with the lookups: they decide the HTML too."""
     try:
         d = json.loads(text)
         rendered = Rendered(
             html="", text="", images=tuple(d["images"]), han=int(d["han"]), words=int(d["words"]),
-            reading_minutes=int(d["minutes"]), auto_summary=str(d["summary"]),
+            reading_minutes=int(d["minutes"]), auto_summary=str(d["summary"]), key=digest(key, d["lookups"]),
         )
         return rendered, d["lookups"], tuple(problem_from_json(p) for p in d["problems"])
     except (ValueError, KeyError, TypeError):

@@ -15,7 +15,7 @@ import lxml.html
 from feedgen.feed import FeedGenerator
 
 from . import urls
-from .cache import digest
+from .keys import key
 from .model import Article, Output, PageSpec, Site
 
 ID_NAMESPACE = uuid.UUID("6b1d3c2e-6f63-4b8a-9a35-6b6578696573")   # kexie-site's own namespace
@@ -96,18 +96,19 @@ def build_feeds(site: Site, zone: tzinfo, html_of, key_of=None) -> tuple[Output,
             def produce(path=path, atom=atom, title=title, description=description, page_url=page_url,
                         articles=articles) -> bytes:
                 return _feed(site, zone, title, description, page_url, path, articles, atom, html_of)
-            key = key_of(path, articles[: c.feed_limit]) if key_of else ""
-            outputs.append(Output(path, origin="Atom" if atom else "RSS", key=key, produce=produce))
+            feed_key = key_of(path, articles[: c.feed_limit]) if key_of else ""
+            outputs.append(Output(path, origin="Atom" if atom else "RSS", key=feed_key, produce=produce))
     return tuple(outputs)
 
 
 def build_sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo, site_key: str = "") -> tuple[Output, ...]:
     """sitemap.xml and robots.txt; the sitemap is made only when its URLs or dates changed."""
     c = site.config
-    shown = ([p.url for p in pages if p.path != urls.NOT_FOUND], [(a.url, a.updated) for a in site.articles])
-    key = digest("sitemap", site_key, c.base_url, str(zone), shown)
+    listed = "\n".join(p.url for p in pages if p.path != urls.NOT_FOUND)
+    dated = "\n".join(f"{a.url} {a.updated.isoformat()}" for a in site.articles)
+    out_key = key("sitemap", site_key, c.base_url, str(zone), listed, dated)
     robots = f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(c.base_url, urls.SITEMAP)}\n"
-    return (Output(urls.SITEMAP, origin="sitemap", key=key, produce=lambda: _sitemap(site, pages, zone)),
+    return (Output(urls.SITEMAP, origin="sitemap", key=out_key, produce=lambda: _sitemap(site, pages, zone)),
             Output(urls.ROBOTS, robots.encode(), origin="robots.txt"))
 
 

@@ -12,8 +12,8 @@ import jinja2
 
 from . import urls
 from .errors import Problem, error
-from .cache import digest
-from .model import Article, Group, PageSpec, Site, YearArchive
+from .keys import key, shown
+from .model import Article, Group, PageSpec, Site
 from .stats import hot, totals
 
 HOME_PER_COLUMN = 5
@@ -172,50 +172,19 @@ def template_problem(exc: Exception, fallback: str) -> Problem:
     return error(path, line, f"模板出错 (template error): {type(exc).__name__}: {exc}")
 
 
-_PLAIN = (str, int, float, bool, type(None))
 # context entries made of plain values only (strings, numbers, dicts of them, columns and tags):
-# their repr is their fingerprint, and much faster to make
+# their repr is what they show, and much faster to make
 PLAIN_CONTEXT = {"page", "pagination", "group", "stats"}
-
-
-def fingerprint(value, memo: dict) -> object:
-    """A small stand-in for a context value, equal whenever what a template could show of it is
-    equal: an article by its file hash, the key of its HTML and its place in the site (never the
-    HTML itself)."""
-    if isinstance(value, _PLAIN):
-        return value
-    found = memo.get(id(value))
-    if found is not None:
-        return found
-    if isinstance(value, Article):
-        found = "\x1f".join((
-            value.doc.sha256, value.rendered.key, value.id, value.url, value.column.slug, value.preview,
-            repr(value.views),
-            *(f"{t.name}\x1e{t.slug}" for t in value.tags), value.cover_url,
-            *(f"{r.id}\x1e{r.url}\x1e{r.title}" if r else "-" for r in (value.prev, value.next))))
-    elif isinstance(value, dict):
-        return tuple((k, fingerprint(v, memo)) for k, v in sorted(value.items()))
-    elif isinstance(value, (list, tuple)):
-        return tuple(fingerprint(v, memo) for v in value)
-    elif isinstance(value, Group):
-        found = digest("group", value.key, value.title, value.url, value.column, value.tag,
-                       tuple(fingerprint(a, memo) for a in value.articles))
-    elif isinstance(value, YearArchive):
-        found = ("year", value.year, value.url, tuple(fingerprint(m, memo) for m in value.months))
-    else:
-        return value
-    memo[id(value)] = found
-    return found
 
 
 def page_key(spec: PageSpec, site_key: str, memo: dict) -> str:
     """Changes whenever the page's bytes could: same key, same page (no need to render it).
     An article page's context is made from the article and the site alone (see plan_pages), so
-    the article's fingerprint stands for all of it."""
+    the article's key stands for all of it."""
     if spec.template == "article.html" and "article" in spec.context:
-        return digest(site_key, spec.template, spec.url, fingerprint(spec.context["article"], memo))
-    parts = tuple((k, repr(v) if k in PLAIN_CONTEXT else fingerprint(v, memo)) for k, v in sorted(spec.context.items()))
-    return digest(site_key, spec.template, spec.url, parts)
+        return key(site_key, spec.template, spec.url, shown(spec.context["article"], memo))
+    return key(site_key, spec.template, spec.url,
+               *(f"{k}={repr(v) if k in PLAIN_CONTEXT else shown(v, memo)}" for k, v in sorted(spec.context.items())))
 
 
 def render_page(spec: PageSpec, env: jinja2.Environment, site: Site, site_ctx: dict, body_of) -> tuple[bytes | None, Problem | None]:

@@ -31,8 +31,11 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin"   # macOS: fork is unsafe with system libraries
 
 
-def _init(context: dict) -> None:
+def _init(context: dict, thresholds: tuple) -> None:
+    import gc
     import signal
+
+    gc.set_threshold(*thresholds)              # as the caller has it (a spawned worker starts afresh)
 
     _CONTEXT.clear()
     _CONTEXT.update(context)
@@ -71,12 +74,13 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, context: di
             _CONTEXT.update(previous)
         return
 
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if can_fork() else "spawn"
     pool = ProcessPoolExecutor(min(jobs, len(items)), mp_context=multiprocessing.get_context(method),
-                               initializer=_init, initargs=(context,))
+                               initializer=_init, initargs=(context, gc.get_threshold()))
     try:
         pending: deque = deque()
         chunks: Iterable = (items[i:i + chunk] for i in range(0, len(items), chunk))

@@ -6,7 +6,7 @@ import json
 from datetime import tzinfo
 
 from . import urls
-from .cache import digest
+from .keys import key
 from .model import Output, Site
 from .text import zh_number
 from .views import source_label
@@ -60,10 +60,10 @@ def totals(site: Site, zone: tzinfo) -> dict:
 def archive_json(site: Site, zone: tzinfo, site_key: str = "") -> Output:
     """Every published article, for analytics tools (schema: schemas/archive.schema.json). Made
     only when what it shows changed since the last build (its key covers exactly that)."""
-    shown = [(a.id, a.url, a.title, a.column.name, tuple(t.name for t in a.tags), a.date, a.summary, a.views)
-             for a in site.articles]
-    key = digest("archive.json", site_key, site.config.title, site.config.base_url, str(zone), shown)
-    return Output(ARCHIVE_JSON, origin="archive.json", key=key, produce=lambda: _archive_json(site, zone))
+    shown = ("\x1f".join((a.id, a.url, a.title, a.column.name, *(t.name for t in a.tags), "\x1e", a.date.isoformat(),
+                          a.summary, repr(a.views))) for a in site.articles)
+    out_key = key("archive.json", site_key, site.config.title, site.config.base_url, str(zone), *shown)
+    return Output(ARCHIVE_JSON, origin="archive.json", key=out_key, produce=lambda: _archive_json(site, zone))
 
 
 def _archive_json(site: Site, zone: tzinfo) -> bytes:

@@ -31,7 +31,12 @@ CONTENT_DIR = "content"
 
 def article(local_date: datetime, slug: str) -> str:
     """An article lives under its publication day: a daily column may repeat a title on other days."""
-    return f"{local_date:%Y/%m/%d}/{slug}/"
+    return f"{day(local_date)}{slug}/"
+
+
+def day(local_date: datetime) -> str:
+    """The day part of an article's URL, "2024/08/22/" (years are 1000–9998: see dates.py)."""
+    return f"{local_date.year}/{local_date.month:02d}/{local_date.day:02d}/"
 
 
 def paged(url: str, page: int) -> str:

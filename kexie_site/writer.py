@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sys
+from stat import S_ISREG
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,12 +153,13 @@ def output_intact(out_dir: Path, records: dict[str, list]) -> bool:
     return True
 
 
-def _same_file(path: Path, seen: list) -> bool:
+def _same_file(path: str, seen: list) -> bool:
+    """Whether path is the regular file (not a symlink) of that size and mtime."""
     try:
-        st = path.lstat()
+        st = os.lstat(path)
     except OSError:
         return False
-    return st.st_size == seen[1] and st.st_mtime_ns == seen[2] and not path.is_symlink()
+    return st.st_size == seen[1] and st.st_mtime_ns == seen[2] and S_ISREG(st.st_mode)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -312,13 +314,14 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     staging.mkdir(parents=True)
     try:
         needed: list[Output] = []
+        root = str(out_dir)
         for output in outputs:
-            current = out_dir / output.path
             seen = records.get(output.path) if output.path in before else None
-            if seen and output.key and seen[0] == output.key and _same_file(current, seen):
+            if seen and output.key and seen[0] == output.key and _same_file(f"{root}/{output.path}", seen):
                 unchanged.append(output.path)            # same inputs as last time: not even rendered
                 files[output.path] = seen
                 continue
+            current = out_dir / output.path
             if output.path in before and (current.is_symlink() or (current.exists() and not current.is_file())):
                 raise PublishRefused([error(str(current), 1,
                                             f"输出目录里的 {output.path} 已不是 kexie-site 写的文件，不会替换 (not a file the tool wrote)",
