@@ -251,6 +251,11 @@ def doc_from_json(text: str, zone: tzinfo) -> tuple[ArticleDoc, tuple[Problem, .
         return None
 
 
+def html_key(key: str, lookups: list) -> str:
+    """What identifies a render's HTML: its entry's key and, when it has any, the image lookups."""
+    return digest(key, lookups) if lookups else key
+
+
 def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) -> str:
     return json.dumps({
         "images": list(r.images),
@@ -267,7 +272,7 @@ def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[
         d = json.loads(text)
         rendered = Rendered(
             html="", text="", images=tuple(d["images"]), han=int(d["han"]), words=int(d["words"]),
-            reading_minutes=int(d["minutes"]), auto_summary=str(d["summary"]), key=digest(key, d["lookups"]),
+            reading_minutes=int(d["minutes"]), auto_summary=str(d["summary"]), key=html_key(key, d["lookups"]),
         )
         return rendered, d["lookups"], tuple(problem_from_json(p) for p in d["problems"])
     except (ValueError, KeyError, TypeError):

@@ -7,6 +7,7 @@ so it can be cached per file.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
@@ -43,17 +44,38 @@ def heading_id(value: str, separator: str = "-") -> str:
     return slugify(value, 40) or "section"
 
 
+def _without_pygments() -> None:
+    """fenced_code imports codehilite, which loads Pygments' table of every lexer (50 ms) when
+    Pygments happens to be installed. We never highlight (codehilite is not among EXTENSIONS),
+    so codehilite is imported with Pygments out of reach, unless something has loaded either."""
+    if "markdown.extensions.codehilite" in sys.modules or "pygments" in sys.modules:
+        return
+    sys.modules["pygments"] = None          # makes `import pygments` fail: codehilite then goes without
+    try:
+        import markdown.extensions.codehilite  # noqa: F401
+    finally:
+        del sys.modules["pygments"]
+
+
 def new_markdown(fast: bool = True) -> tuple[markdown.Markdown, ChineseExtension]:
     """A Markdown instance with our extensions. fast=False is the reference it must agree with:
-    the stock toc extension, and every inline pattern tried on every document."""
+    the stock toc extension, and every inline pattern tried on every document.
+
+    The fast one gets its extensions as objects: named ones make Python-Markdown look through
+    the entry points of every installed package first."""
     ours = ChineseExtension()
     toc = MARKDOWN_SETTINGS["toc"]
-    extensions = [Toc(**toc, slugify=heading_id) if e == "toc" and fast else e for e in EXTENSIONS]
-    md = markdown.Markdown(
-        extensions=[*extensions, ours],
-        extension_configs={"toc": {**toc, "slugify": heading_id}, "footnotes": MARKDOWN_SETTINGS["footnotes"]},
-        output_format="html",
-    )
+    configs = {"toc": {**toc, "slugify": heading_id}, "footnotes": MARKDOWN_SETTINGS["footnotes"]}
+    extensions: list = list(EXTENSIONS)
+    if fast:
+        _without_pygments()
+        from markdown.extensions.fenced_code import FencedCodeExtension
+        from markdown.extensions.footnotes import FootnoteExtension
+        from markdown.extensions.tables import TableExtension
+
+        made = {"tables": TableExtension, "footnotes": FootnoteExtension, "fenced_code": FencedCodeExtension, "toc": Toc}
+        extensions = [made[name](**configs.get(name, {})) for name in EXTENSIONS]
+    md = markdown.Markdown(extensions=[*extensions, ours], extension_configs=configs, output_format="html")
     if not fast:
         md.preprocessors.deregister("kexie_inline_filter")
     return md, ours

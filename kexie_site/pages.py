@@ -50,13 +50,20 @@ def _feeds(site: Site, column: Group | None) -> list[dict]:
     return found
 
 
-def _page(site: Site, kind: str, url: str, title: str, description: str = "", column: Group | None = None) -> dict:
+def _page(site: Site, kind: str, url: str, title: str, description: str = "", column: Group | None = None,
+          shared: dict | None = None) -> dict:
+    """What a page is. `shared` (column → its feeds and its view) saves making the same lists
+    for every article page of a column: the pages only read them."""
+    parts = shared.get(column.key) if shared is not None and column is not None else None
+    if parts is None:
+        parts = (_feeds(site, column), {"key": column.key, "title": column.title, "url": column.url} if column else None)
+        if shared is not None and column is not None:
+            shared[column.key] = parts
     return {
         "kind": kind, "url": url, "title": title,
         "description": description or site.config.description,
         "canonical": urls.absolute(site.config.base_url, url),
-        "feeds": _feeds(site, column), "view_key": "",
-        "column": {"key": column.key, "title": column.title, "url": column.url} if column else None,
+        "feeds": parts[0], "view_key": "", "column": parts[1],
     }
 
 
@@ -108,7 +115,7 @@ def article_jsonld(site: Site, article: Article) -> dict:
     return data
 
 
-def plan_pages(site: Site, zone) -> tuple[PageSpec, ...]:
+def plan_pages(site: Site) -> tuple[PageSpec, ...]:
     c = site.config
     specs: list[PageSpec] = []
     home_columns = [{"group": group_view(g), "articles": g.articles[:HOME_PER_COLUMN]} for g in site.columns]
@@ -117,13 +124,11 @@ def plan_pages(site: Site, zone) -> tuple[PageSpec, ...]:
         "articles": site.articles[: c.home_limit], "home_columns": home_columns,
     }))
     columns = {g.column: g for g in site.columns}
+    shared: dict = {}
     for article in site.articles:
-        group = columns[article.column]
-        specs.append(PageSpec(urls.output_file(article.url), article.url, "article.html", {
-            "page": {**_page(site, "article", article.url, article.title, article.summary, group),
-                     "og_type": "article", "view_key": article.id},
-            "article": article,
-        }))
+        page = _page(site, "article", article.url, article.title, article.summary, columns[article.column], shared)
+        page["og_type"], page["view_key"] = "article", article.id
+        specs.append(PageSpec(urls.output_file(article.url), article.url, "article.html", {"page": page, "article": article}))
     for group in site.columns:
         specs.extend(_paginated(site, "column", group, group.title, group))
     for group in site.tags:
@@ -148,7 +153,7 @@ def plan_pages(site: Site, zone) -> tuple[PageSpec, ...]:
         "page": _page(site, "hot", urls.HOT, "热门文章"), "hot": hot(site),
     }))
     specs.append(PageSpec(urls.output_file(urls.STATS), urls.STATS, "stats.html", {
-        "page": _page(site, "stats", urls.STATS, "浏览统计"), "stats": totals(site, zone),
+        "page": _page(site, "stats", urls.STATS, "浏览统计"), "stats": totals(site),
     }))
     specs.append(PageSpec(urls.NOT_FOUND, urls.NOT_FOUND, "404.html", {
         "page": {**_page(site, "404", urls.NOT_FOUND, "页面不存在"), "canonical": ""},

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from .cache import (Cache, code_digest, digest, doc_from_json, problem_from_json, problem_to_json,
+from .cache import (Cache, code_digest, digest, doc_from_json, html_key, problem_from_json, problem_to_json,
                     rendered_from_json)
 from .config import CONFIG_NAME, load_config, missing_config
 from .dates import DateError, get_zone, parse_date
@@ -248,7 +248,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             renders += 1
             key = render_keys[path]
             cache.put_render(key, done.render_json, done.rendered.html, done.rendered.headings)
-            hits[path] = (replace(done.rendered, html="", headings=(), key=digest(key, done.lookups)),   # as cached
+            hits[path] = (replace(done.rendered, html="", headings=(), key=html_key(key, done.lookups)),   # as cached
                           done.render_problems)
             if done.seconds > SLOW_SECONDS or job.source.size > HUGE_BYTES:
                 heavy.append(f"{path} ({job.source.size / 1024 / 1024:.1f} MiB, {done.seconds:.1f} s)")
@@ -314,7 +314,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                                config.base_path)
     problems.extend(found)
     site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now, views)
-    specs = plan_pages(site, zone)
+    specs = plan_pages(site)
     lap("assemble")
     env = make_env(layers, config.base_path, config.base_url)
     site_ctx = site_context(site, dev=options.dev)

@@ -38,15 +38,13 @@ def bars(rows: list[tuple[str, int]], width: int = 640, height: int = 220) -> di
     return {"width": width, "height": height, "bars": items, "base": height - 20}
 
 
-def totals(site: Site, zone: tzinfo) -> dict:
+def totals(site: Site) -> dict:
     by_source: dict[str, int] = {}
-    by_month: dict[str, int] = {}
     for a in site.articles:
         for source, n in a.views:
             by_source[source] = by_source.get(source, 0) + n
-        month = a.date.astimezone(zone).strftime("%Y-%m")
-        by_month[month] = by_month.get(month, 0) + a.total_views
-    months = sorted(by_month.items())
+    # the archive's month groups ("2024-08"), in the site's time zone
+    months = sorted((m.key, m.total_views) for y in site.years for m in y.months)
     return {
         "site": sum(a.total_views for a in site.articles),
         "columns": [{"title": g.title, "url": g.url, "views": g.total_views, "count": len(g.articles)} for g in site.columns],
