@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import Problem
 from .model import ArticleDoc, Heading, Meta, Rendered
 
-SCHEMA = 6
+SCHEMA = 7
 TABLES = (
     "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",
@@ -223,30 +223,28 @@ def problem_from_json(row: list) -> Problem:
     return Problem(*row)
 
 
+# rows are JSON arrays, not objects: an edit rebuild decodes one of each per article
+
 def doc_to_json(doc: ArticleDoc, problems: tuple[Problem, ...]) -> str:
     m = doc.meta
-    return json.dumps({
-        "path": doc.path, "sha": doc.sha256, "body_line": doc.body_line,
-        "meta": {"title": m.title, "date": m.date.isoformat(), "column": m.column, "tags": list(m.tags),
-                 "summary": m.summary, "author": m.author, "id": m.id, "slug": m.slug, "draft": m.draft,
-                 "updated": m.updated.isoformat() if m.updated else None, "cover": m.cover,
-                 "lines": [list(x) for x in m.lines]},
-        "problems": [problem_to_json(p) for p in problems],
-    }, ensure_ascii=False)
+    return json.dumps([
+        doc.path, doc.sha256, doc.body_line,
+        m.title, m.date.isoformat(), m.column, list(m.tags), m.summary, m.author, m.id, m.slug, m.draft,
+        m.updated.isoformat() if m.updated else None, m.cover, [list(x) for x in m.lines],
+        [problem_to_json(p) for p in problems],
+    ], ensure_ascii=False)
 
 
 def doc_from_json(text: str, zone: tzinfo) -> tuple[ArticleDoc, tuple[Problem, ...]] | None:
     """The parse result without its body (None if the entry is unreadable): the body is taken
     from the source again only when the article has to be rendered."""
     try:
-        data = json.loads(text)
-        m = data["meta"]
-        meta = Meta(title=m["title"], date=_dt(m["date"], zone), column=m["column"], tags=tuple(m["tags"]),
-                    summary=m["summary"], author=m["author"], id=m["id"], slug=m["slug"], draft=m["draft"],
-                    updated=_dt(m["updated"], zone), cover=m["cover"],
-                    lines=tuple((k, int(v)) for k, v in m["lines"]))
-        doc = ArticleDoc(path=data["path"], sha256=data["sha"], meta=meta, body="", body_line=data["body_line"])
-        return doc, tuple(problem_from_json(p) for p in data["problems"])
+        path, sha, body_line, title, date, column, tags, summary, author, id_, slug, draft, updated, cover, lines, \
+            problems = json.loads(text)
+        meta = Meta(title, _dt(date, zone), column, tuple(tags), summary, author, id_, slug, draft,
+                    _dt(updated, zone), cover, tuple((k, int(v)) for k, v in lines))
+        doc = ArticleDoc(path, sha, meta, "", int(body_line))
+        return doc, tuple(problem_from_json(p) for p in problems)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -257,11 +255,8 @@ def html_key(key: str, lookups: list) -> str:
 
 
 def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) -> str:
-    return json.dumps({
-        "images": list(r.images),
-        "han": r.han, "words": r.words, "minutes": r.reading_minutes, "summary": r.auto_summary,
-        "lookups": lookups, "problems": [problem_to_json(p) for p in problems],
-    }, ensure_ascii=False)
+    return json.dumps([list(r.images), r.han, r.words, r.reading_minutes, r.auto_summary, lookups,
+                       [problem_to_json(p) for p in problems]], ensure_ascii=False)
 
 
 def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[Problem, ...]] | None:
@@ -269,11 +264,9 @@ def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[
     or None. The headings are kept with the HTML (get_body): only the article's page needs them.
     The Rendered's key is `key` (the entry's) with the lookups: they decide the HTML too."""
     try:
-        d = json.loads(text)
-        rendered = Rendered(
-            html="", text="", images=tuple(d["images"]), han=int(d["han"]), words=int(d["words"]),
-            reading_minutes=int(d["minutes"]), auto_summary=str(d["summary"]), key=html_key(key, d["lookups"]),
-        )
-        return rendered, d["lookups"], tuple(problem_from_json(p) for p in d["problems"])
+        images, han, words, minutes, summary, lookups, problems = json.loads(text)
+        rendered = Rendered(html="", text="", images=tuple(images), han=int(han), words=int(words),
+                            reading_minutes=int(minutes), auto_summary=summary, key=html_key(key, lookups))
+        return rendered, lookups, tuple(problem_from_json(p) for p in problems)
     except (ValueError, KeyError, TypeError):
         return None

@@ -16,7 +16,7 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def key(*parts: str) -> str:
-    """One key for some strings (none of them holds a NUL: they are reprs and hex digests)."""
+    """One key for some strings (none of them holds a NUL: they are reprs, hex digests, URLs)."""
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
