@@ -23,12 +23,11 @@ class Identity:
 
 
 def _order(doc: ArticleDoc):
-    return (doc.meta.date, doc.path)       # aware datetimes: compared as instants
+    return (doc.meta.instant, doc.path)
 
 
 def newest_first(docs: Iterable[ArticleDoc]) -> list[ArticleDoc]:
-    by_path = sorted(docs, key=lambda d: d.path)
-    return sorted(by_path, key=lambda d: d.meta.date, reverse=True)   # stable: same time, path order
+    return sorted(docs, key=lambda d: (-d.meta.instant, d.path))
 
 
 def derived_id(column_slug: str, local_date: datetime) -> str:

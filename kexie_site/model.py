@@ -78,6 +78,11 @@ class Meta:
     cover: str = ""
     lines: tuple[tuple[str, int], ...] = ()   # key -> line in the source file
 
+    @cached_property
+    def instant(self) -> float:
+        """The date as a POSIX timestamp, for ordering (made once: documents are sorted twice)."""
+        return self.date.timestamp()
+
     def line_of(self, key: str, default: int = 1) -> int:
         return dict(self.lines).get(key, default)
 
