@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import sys
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,14 +162,30 @@ def _same_file(path: str, seen: list) -> bool:
     return st.st_size == seen[1] and st.st_mtime_ns == seen[2] and S_ISREG(st.st_mode)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    return path.resolve().is_relative_to(root.resolve())
+def _escaping_folders(folders: Iterable[str], out_dir: Path) -> list[str]:
+    """The folders (relative to out_dir) whose nearest existing folder is not inside out_dir
+    once symlinks are resolved. Each folder is looked at once, however many files it holds:
+    a cold build writes into some 15,000 folders that share most of their parents."""
+    root = out_dir.resolve()
+    exists: dict[str, bool] = {"": True}
+    inside: dict[str, bool] = {}
 
+    def nearest(rel: str) -> str:
+        while True:
+            if rel not in exists:
+                exists[rel] = os.path.exists(os.path.join(root, rel))
+            if exists[rel]:
+                return rel
+            rel = rel.rpartition("/")[0]
 
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
+    found = []
+    for rel in folders:
+        near = nearest(rel)
+        if near not in inside:
+            inside[near] = (root / near).resolve().is_relative_to(root)
+        if not inside[near]:
+            found.append(rel)
+    return found
 
 
 def side_paths(out_dir: Path) -> tuple[Path, Path, Path]:
@@ -240,6 +256,28 @@ class Staging:
     before: frozenset
 
 
+# a new file, never one that is there already (O_EXCL); os.open and os.write, not open():
+# 15,000 files of a cold build, and open() adds an isatty and a seek to each
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_MADE: set[str] = set()       # staging folders this process has made (or found)
+
+
+def _make_folder(folder: str) -> None:
+    parent = os.path.dirname(folder)
+    if parent in _MADE:
+        try:
+            os.mkdir(folder)
+        except FileExistsError:                  # made by another worker
+            pass
+        except FileNotFoundError:                # the parent was of an earlier build
+            _MADE.clear()
+            os.makedirs(folder, exist_ok=True)
+    else:
+        os.makedirs(folder, exist_ok=True)
+    _MADE.add(folder)
+    _MADE.add(parent)
+
+
 def stage(output: Output, data: bytes, where: Staging) -> tuple[str, list]:
     """Put one output's bytes into the staging folder unless the published file already has
     them. Returns ("unchanged" | "replace" | "add", [key, size, mtime_ns]). Safe to call from
@@ -252,31 +290,45 @@ def stage(output: Output, data: bytes, where: Staging) -> tuple[str, list]:
                 st = os.lstat(current)
                 return "unchanged", [output.key, st.st_size, st.st_mtime_ns]
     target = os.path.join(where.staging, output.path)
+    folder = os.path.dirname(target)
+    if folder not in _MADE:
+        _make_folder(folder)
     try:
-        handle = open(target, "xb")
-    except FileNotFoundError:                  # the first file of its folder
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        handle = open(target, "xb")
-    with handle:
-        handle.write(data)
+        fd = os.open(target, _NEW_FILE, 0o666)
+    except FileNotFoundError:                  # a folder made for an earlier build (serve) is gone
+        _MADE.clear()
+        _make_folder(folder)
+        fd = os.open(target, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
     st = os.lstat(target)
     return ("replace" if ours and os.path.lexists(current) else "add"), [output.key, st.st_size, st.st_mtime_ns]
 
 
-def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str | None]) -> str | None:
+def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str]) -> str | None:
     """A file we did not create at rel or at one of its folders (a file or a symlink where we need
-    a folder), or None."""
-    if (out_dir / rel).is_symlink() or (out_dir / rel).exists():
-        return rel
+    a folder), or None. Folders are looked at from the top, once each (`checked`): below one
+    that is missing there is nothing to look at, which is every file of a first build."""
     parts = rel.split("/")[:-1]
     for i in range(1, len(parts) + 1):
         folder = "/".join(parts[:i])
-        if folder not in checked:
-            path = out_dir / folder
-            checked[folder] = folder if path.is_symlink() or (path.exists() and not path.is_dir()) else None
-        if checked[folder]:
-            return checked[folder]
-    return None
+        state = checked.get(folder)
+        if state is None:
+            try:
+                st = os.lstat(os.path.join(out_dir, folder))
+                state = "dir" if S_ISDIR(st.st_mode) else "foreign"    # lstat: a symlink is not a dir
+            except OSError:
+                state = "missing"
+            checked[folder] = state
+        if state == "missing":
+            return None
+        if state == "foreign":
+            return folder
+    return rel if os.path.lexists(os.path.join(out_dir, rel)) else None
 
 
 def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
@@ -298,7 +350,7 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     before = read_manifest(out_dir)
 
     bad = [o for o in outputs if not check_path(o.path)]
-    checked: dict[str, str | None] = {}
+    checked: dict[str, str] = {}
     clashes = [(o, hit) for o in outputs if o.path not in before and not bad
                for hit in [_foreign_in_the_way(out_dir, o.path, checked)] if hit]
     if bad or clashes:
@@ -375,11 +427,12 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     plan["add_trees"], plan["add"] = sorted(trees), singles
 
     # the swap: journal first, then renames; undone at once on an error, by recover() after a kill
-    for folder in sorted({(out_dir / rel).parent for rel in plan["replace"] + plan["add"] + plan["remove"]}):
-        if not _inside(_nearest_existing(folder), out_dir):
-            shutil.rmtree(staging, ignore_errors=True)
-            raise PublishRefused([error(str(folder), 1, "输出目录里有指向别处的符号链接，不会写到输出目录之外 (path leaves the output directory)",
-                                        "删除这个符号链接")])
+    folders = sorted({rel.rpartition("/")[0] for rel in plan["replace"] + plan["add"] + plan["remove"]})
+    escaping = _escaping_folders(folders, out_dir)
+    if escaping:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishRefused([error(str(out_dir / escaping[0]), 1, "输出目录里有指向别处的符号链接，不会写到输出目录之外 (path leaves the output directory)",
+                                    "删除这个符号链接")])
     with open(journal, "w", encoding="utf-8") as handle:
         json.dump(plan, handle)
         handle.flush()

@@ -403,6 +403,19 @@ def test_a_removed_page_behind_a_symlinked_folder_is_not_deleted_outside(tmp_pat
     assert snapshot(elsewhere) == before
 
 
+def test_a_changed_page_behind_a_symlinked_folder_is_not_written_outside(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    elsewhere = tmp_path / "elsewhere"
+    os.rename(out / "2024/08/23", elsewhere)
+    (out / "2024/08/23").symlink_to(elsewhere, target_is_directory=True)
+    before = snapshot(elsewhere)
+    (site / "content/b.md").write_text(article("白洞", "2024-08-23", column="一目了然科普汇", body="新的正文。"), "utf-8")
+    problems = problems_of(site)
+    assert "符号链接" in problems[0].message and "2024/08/23" in problems[0].path
+    assert snapshot(elsewhere) == before
+
+
 def test_a_folder_put_where_a_generated_file_was_is_not_replaced(tmp_path):
     site = write_site(tmp_path / "site", two_articles())
     _, out = build_site(site)
