@@ -142,10 +142,10 @@ def output_intact(out_dir: Path, records: dict[str, list]) -> bool:
     """Whether every file of the last build is still there exactly as it was written."""
     if not records or read_manifest(out_dir) != records.keys():
         return False
-    root = str(out_dir)
+    root = str(out_dir) + os.sep               # the records hold relative paths this tool wrote
     for rel, (_, size, mtime) in records.items():
         try:
-            st = os.lstat(os.path.join(root, rel))
+            st = os.lstat(root + rel)
         except OSError:
             return False
         if st.st_size != size or st.st_mtime_ns != mtime:
