@@ -220,7 +220,10 @@ def problem_to_json(p: Problem) -> list:
 
 
 def problem_from_json(row: list) -> Problem:
-    return Problem(*row)
+    path, line, message, hint, severity, col = row
+    if not (_all_str(path, message, hint, severity) and type(line) is int and type(col) is int):
+        raise TypeError("not a stored problem")
+    return Problem(path, line, message, hint, severity, col)
 
 
 # rows are JSON arrays, not objects: an edit rebuild decodes one of each per article
@@ -241,12 +244,19 @@ def doc_from_json(text: str, zone: tzinfo) -> tuple[ArticleDoc, tuple[Problem, .
     try:
         path, sha, body_line, title, date, column, tags, summary, author, id_, slug, draft, updated, cover, lines, \
             problems = json.loads(text)
+        if not (_all_str(path, sha, title, date, column, summary, author, id_, slug, cover) and _all_str(*tags)
+                and isinstance(draft, bool) and (updated is None or isinstance(updated, str))):
+            return None
         meta = Meta(title, _dt(date, zone), column, tuple(tags), summary, author, id_, slug, draft,
                     _dt(updated, zone), cover, tuple((k, int(v)) for k, v in lines))
         doc = ArticleDoc(path, sha, meta, "", int(body_line))
         return doc, tuple(problem_from_json(p) for p in problems)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _all_str(*values) -> bool:
+    return all(isinstance(v, str) for v in values)
 
 
 def html_key(key: str, lookups: list) -> str:
@@ -265,6 +275,9 @@ def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[
     The Rendered's key is `key` (the entry's) with the lookups: they decide the HTML too."""
     try:
         images, han, words, minutes, summary, lookups, problems = json.loads(text)
+        if not (_all_str(summary, *images) and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str)
+                                                   for x in lookups)):
+            return None
         rendered = Rendered(html="", text="", images=tuple(images), han=int(han), words=int(words),
                             reading_minutes=int(minutes), auto_summary=summary, key=html_key(key, lookups))
         return rendered, lookups, tuple(problem_from_json(p) for p in problems)

@@ -48,7 +48,7 @@ def _without_pygments() -> None:
     """fenced_code imports codehilite, which loads Pygments' table of every lexer (50 ms) when
     Pygments happens to be installed. We never highlight (codehilite is not among EXTENSIONS),
     so codehilite is imported with Pygments out of reach, unless something has loaded either."""
-    if "markdown.extensions.codehilite" in sys.modules or "pygments" in sys.modules:
+    if "codehilite" in EXTENSIONS or "markdown.extensions.codehilite" in sys.modules or "pygments" in sys.modules:
         return
     sys.modules["pygments"] = None          # makes `import pygments` fail: codehilite then goes without
     try:

@@ -138,6 +138,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     config_text, problem = decode(sources.config_data, CONFIG_NAME)
     if problem:
         raise BuildFailed([problem])
+    remember_slugs(cache.get_slugs())         # earlier builds' slugs (columns' too): no pinyin for them
     config, config_problems = load_config(config_text, CONFIG_NAME)
     if config is None:
         raise BuildFailed(config_problems)
@@ -186,7 +187,6 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     from .pages import page_key, plan_pages, render_page, site_context
     from .templates import files_under, make_env, static_files, theme_digest
 
-    remember_slugs(cache.get_slugs())         # the slugs of earlier builds: no pinyin needed for them
     clock = [time.perf_counter()]
     timings: list[tuple[str, float]] = []
 

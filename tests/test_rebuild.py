@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 import struct
 
 import pytest
 
-from conftest import article, build_site, write_site
+from conftest import NOW, REPO, article, build_site, write_site
 from kexie_site import pipeline
 
 
@@ -42,6 +44,16 @@ def test_nothing_changed_means_no_markdown_and_no_writes(tmp_path):
     assert again.markdown_renders == 0 and again.pages_rendered == 0
     assert again.report.written == () and again.report.removed == ()
     assert again.articles == first.articles and again.pages == first.pages
+
+
+def test_a_build_with_nothing_changed_loads_no_markdown_templates_or_pinyin(tmp_path):
+    site = write_site(tmp_path / "site", site_files())      # (one of its columns has no slug of its own)
+    build_site(site)
+    code = ("import sys; from pathlib import Path; from kexie_site.pipeline import build, BuildOptions; "
+            f"r = build(Path({str(site)!r}), None, BuildOptions(now={NOW!r})); "
+            "print(r.fast, [m for m in ('markdown', 'jinja2', 'lxml', 'pypinyin', 'rjieba') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
+    assert out.split() == ["True", "[]"]
 
 
 def test_one_edited_article_renders_once_and_rewrites_only_the_pages_showing_it(tmp_path):
@@ -160,7 +172,7 @@ def test_a_template_error_in_a_page_is_reported_wherever_the_page_was_made(tmp_p
     assert tree(out) == before                            # and nothing was published
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong rows"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong rows", "wrong types"])
 def test_a_corrupt_cache_is_survived(tmp_path, damage):
     site = write_site(tmp_path / "site", site_files())
     _, out = build_site(site)
@@ -174,11 +186,19 @@ def test_a_corrupt_cache_is_survived(tmp_path, damage):
     elif damage == "truncated":
         data = db.read_bytes()
         db.write_bytes(data[: len(data) // 3])
-    else:
+    elif damage == "wrong rows":
         con = sqlite3.connect(db)
         con.execute("UPDATE renders SET light = '{not json'")
         con.execute("UPDATE docs SET value = '[1, 2'")
         con.execute("UPDATE state SET value = 'nonsense'")
+        con.commit()
+        con.close()
+    else:                                                  # JSON of the right length, wrong contents
+        con = sqlite3.connect(db)
+        con.execute("""UPDATE renders SET light = '[[], 1, 2, 3, null, [[1]], []]'""")
+        con.execute("""UPDATE docs SET value = '["x", null, 1, null, "2024-08-12T00:00:00+08:00", 5, [3], null,
+                       "", "", "", false, null, "", [["title", 2]], [[null, "1", 2, 3, 4, 5]]]'""")
+        con.execute("UPDATE state SET value = 'nonsense'")   # so that the rows are read
         con.commit()
         con.close()
     (site / "content/a2.md").write_text(article("第2篇文章", "2024-08-12", column="一目了然科普汇",
@@ -290,3 +310,46 @@ def test_a_file_whose_hash_in_the_cache_is_stale_is_read_again_after_the_error(t
     result, out = build_site(site)                          # and the hint "build again" is true
     from conftest import page
     assert "第1篇的改文" in page(out, "2024/08/11/di-1-pianwenzhang/").text_content()
+
+
+# One edit of each kind a day of editing brings. After each, the rebuilt output must be exactly
+# what a build from scratch makes: every page, feed and file whose key missed the change would
+# stay stale and show up here.
+EDITS = {
+    "body only": lambda site: edit(site, "a2", body="第2篇改过的正文，长了一些。" * 20),
+    "title": lambda site: edit(site, "a3", title="第3篇文章（改题）"),
+    "summary": lambda site: edit(site, "a4", summary="手写的摘要。"),
+    "tags": lambda site: edit(site, "a1", tags=["天文", "新标签"]),
+    "column": lambda site: edit(site, "a0", column="科言科语"),
+    "date into another month": lambda site: edit(site, "a5", date="2024-09-01"),
+    "same time as another": lambda site: edit(site, "a4", date="2024-08-11"),
+    "explicit id and slug": lambda site: edit(site, "a2", id="custom-id", slug="zidingyi"),
+    "author": lambda site: edit(site, "a1", author="王晓雨"),
+    "draft": lambda site: edit(site, "a3", draft=True),
+    "deleted": lambda site: (site / "content/a4.md").unlink(),
+    "added": lambda site: (site / "content/new.md").write_text(
+        article("新来的文章", "2024-08-20", column="科言科语", tags=["物理"]), "utf-8"),
+    "view counts": lambda site: (site / "data").mkdir(exist_ok=True) or (site / "data/views.csv").write_text(
+        "id,url,source,views\n,https://kepu.example.cn/2024/08/12/di-2-pianwenzhang/,wechat,53000\n", "utf-8"),
+}
+
+
+def edit(site: Path, name: str, **changes) -> None:
+    i = int(name[1:])
+    meta = {"title": f"第{i}篇文章", "date": f"2024-08-{10 + i:02d}",
+            "column": "科言科语" if i % 2 else "一目了然科普汇",
+            "tags": ["天文"] if i % 3 == 0 else ["物理"], "body": f"第{i}篇的正文。", **changes}
+    title, date, column, body = meta.pop("title"), meta.pop("date"), meta.pop("column"), meta.pop("body")
+    (site / f"content/{name}.md").write_text(article(title, date, column=column, body=body, **meta), "utf-8")
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_after_each_kind_of_edit_the_rebuilt_site_is_the_site_built_from_scratch(tmp_path, kind):
+    site = write_site(tmp_path / "site", site_files(6), limit=3)
+    _, out = build_site(site)
+    EDITS[kind](site)
+    result, _ = build_site(site)
+    assert result.problems == ()
+    _, fresh = build_site(site, tmp_path / "fresh", cache=False)
+    assert tree(out) == tree(fresh)
+    assert result.report.written                      # the edit showed somewhere
