@@ -50,20 +50,22 @@ def _feeds(site: Site, column: Group | None) -> list[dict]:
     return found
 
 
+def _column_parts(site: Site, column: Group | None) -> tuple[list[dict], dict | None]:
+    """A page's feeds and its column's view: the same for every page of a column."""
+    view = {"key": column.key, "title": column.title, "url": column.url} if column else None
+    return _feeds(site, column), view
+
+
 def _page(site: Site, kind: str, url: str, title: str, description: str = "", column: Group | None = None,
-          shared: dict | None = None) -> dict:
-    """What a page is. `shared` (column → its feeds and its view) saves making the same lists
-    for every article page of a column: the pages only read them."""
-    parts = shared.get(column.key) if shared is not None and column is not None else None
-    if parts is None:
-        parts = (_feeds(site, column), {"key": column.key, "title": column.title, "url": column.url} if column else None)
-        if shared is not None and column is not None:
-            shared[column.key] = parts
+          parts: tuple | None = None) -> dict:
+    """What a page is. `parts` is what _column_parts gives for its column, when the caller has it
+    made already (article pages share their column's: the pages only read them)."""
+    feeds, view = parts or _column_parts(site, column)
     return {
         "kind": kind, "url": url, "title": title,
         "description": description or site.config.description,
         "canonical": urls.absolute(site.config.base_url, url),
-        "feeds": parts[0], "view_key": "", "column": parts[1],
+        "feeds": feeds, "view_key": "", "column": view,
     }
 
 
@@ -124,9 +126,10 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
         "articles": site.articles[: c.home_limit], "home_columns": home_columns,
     }))
     columns = {g.column: g for g in site.columns}
-    shared: dict = {}
+    parts = {g.column: _column_parts(site, g) for g in site.columns}
     for article in site.articles:
-        page = _page(site, "article", article.url, article.title, article.summary, columns[article.column], shared)
+        page = _page(site, "article", article.url, article.title, article.summary, columns[article.column],
+                     parts[article.column])
         page["og_type"], page["view_key"] = "article", article.id
         specs.append(PageSpec(urls.output_file(article.url), article.url, "article.html", {"page": page, "article": article}))
     for group in site.columns:

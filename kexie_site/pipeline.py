@@ -181,7 +181,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     from .articles import Job, Settings
     from .assemble import assemble, identify, is_published
     from .feeds import build_feeds, build_sitemap
-    from .keys import key as output_key, shown
+    from .keys import key as strings_key, shown
     from .stats import archive_json
     from .markup import MARKDOWN_SETTINGS, ImageInfo, lookups_valid
     from .pages import page_key, plan_pages, render_page, site_context
@@ -202,8 +202,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
     parse_digest = digest(code, [(c.name, c.slug) for c in config.columns], config.timezone)
     render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
-    parse_keys = {s.path: output_key(s.sha256, parse_digest) for s in sources.markdown}
-    render_keys = {s.path: output_key(s.sha256, render_digest) for s in sources.markdown}
+    parse_keys = {s.path: strings_key(s.sha256, parse_digest) for s in sources.markdown}
+    render_keys = {s.path: strings_key(s.sha256, render_digest) for s in sources.markdown}
     cached_docs = cache.get_docs(list(parse_keys.values()))
     cached_renders = cache.get_renders(list(render_keys.values()))
 
@@ -335,7 +335,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     outputs: list[Output] = [Output(s.path, origin=s.template, key=page_key(s, site_key, memo), produce=producer(s))
                              for s in specs]
     feeds = build_feeds(site, zone, html_of,
-                        key_of=lambda path, items: output_key(site_key, path, *(shown(a, memo) for a in items)))
+                        key_of=lambda path, items: strings_key(site_key, path, *(shown(a, memo) for a in items)))
     outputs.extend(feeds)
     outputs.extend(build_sitemap(site, specs, zone, site_key))
     outputs.append(archive_json(site, zone, site_key))
