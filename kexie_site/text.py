@@ -80,7 +80,8 @@ def _bound(slug: str, limit: int) -> str:
 # Slugs already worked out (by earlier builds, through the cache): reading pinyin needs the
 # segmenter and the pinyin dictionary, which a build that only meets known titles never loads.
 _SLUGS: dict[tuple[str, int], str] = {}
-_LEARNED: dict[tuple[str, int], str] = {}
+_LEARNED: dict[tuple[str, int], str] = {}     # worked out in this build, here or in a worker
+_FRESH: dict[tuple[str, int], str] = {}       # worked out here since the last drain_learned()
 
 
 def remember_slugs(known: dict[tuple[str, int], str]) -> None:
@@ -88,16 +89,16 @@ def remember_slugs(known: dict[tuple[str, int], str]) -> None:
 
 
 def learned_slugs() -> dict[tuple[str, int], str]:
-    """Slugs worked out in this process, to be remembered by the cache."""
+    """Slugs worked out in this process, or adopted from workers, to be remembered by the cache."""
     return dict(_LEARNED)
 
 
 def drain_learned() -> dict[tuple[str, int], str]:
-    """The slugs worked out since the last call, forgotten as learned (a worker process hands
-    them to the build, which adopts them)."""
-    global _LEARNED
-    learned, _LEARNED = _LEARNED, {}
-    return learned
+    """The slugs worked out here since the last call (a worker process hands them to the build,
+    which adopts them). Each is handed over once, also when the work runs in the build's process."""
+    global _FRESH
+    fresh, _FRESH = _FRESH, {}
+    return fresh
 
 
 def adopt_slugs(pairs) -> None:
@@ -113,7 +114,7 @@ def slugify(text: str, limit: int = SLUG_MAX) -> str:
     found = _SLUGS.get((text, limit))
     if found is None:
         found = _slugify(text, limit)
-        _SLUGS[(text, limit)] = _LEARNED[(text, limit)] = found
+        _SLUGS[(text, limit)] = _LEARNED[(text, limit)] = _FRESH[(text, limit)] = found
     return found
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kexie_site.text import (SLUG_MAX, WINDOWS_RESERVED, count_text, reading_minutes, sanitize_slug, slugify,
-                             summarize, zh_date, zh_number)
+from kexie_site.text import (SLUG_MAX, WINDOWS_RESERVED, adopt_slugs, count_text, drain_learned, learned_slugs,
+                             reading_minutes, sanitize_slug, slugify, summarize, zh_date, zh_number)
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -52,6 +52,22 @@ def test_any_slug_is_safe_ascii(text):
         assert slug == "" or SAFE_SLUG.match(slug), slug
         assert len(slug) <= SLUG_MAX + len("-page")
         assert slug not in WINDOWS_RESERVED
+
+
+def test_slugs_worked_out_in_the_builds_process_are_handed_over_once():
+    """A build that renders in its own process (a small site, --jobs 1) drains and adopts the
+    slugs of each article: the next article must not hand them over again (that made such a
+    build quadratic in the number of articles), yet the cache still learns all of them."""
+    drain_learned()
+    handed = []
+    for n in range(30):
+        slugify(f"第{n}篇文章的标题 handed-once")
+        pairs = tuple(drain_learned().items())
+        adopt_slugs(pairs)
+        handed.append(len(pairs))
+    assert handed == [1] * 30
+    learned = learned_slugs()
+    assert all((f"第{n}篇文章的标题 handed-once", SLUG_MAX) in learned for n in range(30))
 
 
 def test_counts_han_one_by_one_and_latin_words_as_words():
