@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from typing import Iterable, Mapping
 
 from . import urls
-from .errors import Problem, error
+from .errors import Problem, error, warning
 from .urls import resolve_local
 from .model import Article, ArticleDoc, ArticleRef, Asset, Config, Group, Rendered, Site, Tag, YearArchive
 from .text import slugify, unique_slug
@@ -98,6 +98,24 @@ def tag_index(docs: Iterable[ArticleDoc]) -> dict[str, Tag]:
     return {name: Tag(name, unique_slug(slugify(name) or "tag", taken)) for name in names}
 
 
+def link_problems(site: Site, known: Iterable[str]) -> list[Problem]:
+    """A warning for each link to an article that is not published: missing, or among `known`
+    (the paths of every article, drafts and scheduled ones included). Such a link is shown as text."""
+    known = set(known)
+    found = []
+    for article in site.articles:
+        for (target, written, line), href in zip(article.rendered.links, article.links):
+            if href:
+                continue
+            if target in known:
+                found.append(warning(article.doc.path, line, f"链接指向的文章还没有发布 (link to an unpublished article): {written}",
+                                     "那篇文章发布后重新构建，链接就会接上；在这之前它显示为普通文字"))
+            else:
+                found.append(warning(article.doc.path, line, f"链接指向的文章不存在 (link to a missing article): {written}",
+                                     "检查文件名；链接到别的文章可以写相对路径 ../kyky/xxx.md 或文章网址"))
+    return found
+
+
 def is_published(doc: ArticleDoc, now: datetime, drafts: bool, future: bool) -> bool:
     return (drafts or not doc.meta.draft) and (future or doc.meta.date <= now)
 
@@ -124,6 +142,7 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
             newer[doc.path] = ArticleRef(ref.id, before.meta.title, ref.url)
         last_of[doc.meta.column] = doc
 
+    url_of = {doc.path: identities[doc.path].url for doc in docs}   # published articles
     articles = []
     for doc in docs:
         ident = identities[doc.path]
@@ -142,6 +161,8 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
             cover_url=cover_url,
             preview="draft" if doc.meta.draft else "scheduled" if now is not None and doc.meta.date > now else "",
             views=tuple(sorted((views or {}).get(doc.path, {}).items())),
+            links=tuple(urls.article_link(url_of[target], written) if target in url_of else ""
+                        for target, written, _ in out.links),
         ))
 
     by_column = {c.name: [] for c in config.columns}

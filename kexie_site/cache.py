@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import Problem
 from .model import ArticleDoc, Heading, Meta, Rendered
 
-SCHEMA = 7
+SCHEMA = 8
 TABLES = (
     "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",
@@ -266,7 +266,8 @@ def html_key(key: str, lookups: list) -> str:
 
 def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) -> str:
     return json.dumps([list(r.images), r.han, r.words, r.reading_minutes, r.auto_summary, lookups,
-                       [problem_to_json(p) for p in problems]], ensure_ascii=False)
+                       [problem_to_json(p) for p in problems], r.link_token, [list(x) for x in r.links]],
+                      ensure_ascii=False)
 
 
 def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[Problem, ...]] | None:
@@ -274,12 +275,15 @@ def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[
     or None. The headings are kept with the HTML (get_body): only the article's page needs them.
     The Rendered's key is `key` (the entry's) with the lookups: they decide the HTML too."""
     try:
-        images, han, words, minutes, summary, lookups, problems = json.loads(text)
-        if not (_all_str(summary, *images) and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str)
-                                                   for x in lookups)):
+        images, han, words, minutes, summary, lookups, problems, token, links = json.loads(text)
+        if not (_all_str(summary, token, *images) and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str)
+                                                          for x in lookups)
+                and all(isinstance(x, list) and len(x) == 3 and _all_str(x[0], x[1]) and isinstance(x[2], int)
+                        for x in links)):
             return None
         rendered = Rendered(html="", text="", images=tuple(images), han=int(han), words=int(words),
-                            reading_minutes=int(minutes), auto_summary=summary, key=html_key(key, lookups))
+                            reading_minutes=int(minutes), auto_summary=summary, key=html_key(key, lookups),
+                            links=tuple((target, written, line) for target, written, line in links), link_token=token)
         return rendered, lookups, tuple(problem_from_json(p) for p in problems)
     except (ValueError, KeyError, TypeError):
         return None

@@ -28,7 +28,7 @@ def article_key(article: Article) -> str:
     a = article
     return _short("\x1f".join((
         "article", a.doc.sha256, a.rendered.key, a.id, a.url, a.column.slug, a.preview, repr(a.views),
-        *(f"{t.name}\x1e{t.slug}" for t in a.tags), a.cover_url,
+        *(f"{t.name}\x1e{t.slug}" for t in a.tags), a.cover_url, *a.links,
         *(f"{r.id}\x1e{r.url}\x1e{r.title}" if r else "-" for r in (a.prev, a.next)))))
 
 

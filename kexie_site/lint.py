@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, tzinfo
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, warning
-from .urls import resolve_local
 from .model import ArticleDoc, Site
 from .text import zh_date
 
@@ -37,7 +36,7 @@ def body_of(text: str) -> tuple[str, int]:
     return text, 1
 
 
-def lint_article(doc: ArticleDoc, text: str, known_paths: set[str], known_urls: set[str], base_path: str,
+def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: str,
                  auto_summary: str) -> list[Problem]:
     found: list[Problem] = []
     path, meta = doc.path, doc.meta
@@ -63,12 +62,8 @@ def lint_article(doc: ArticleDoc, text: str, known_paths: set[str], known_urls: 
         target = m.group(1)
         parts = urlsplit(target)
         line = _line(body, m.start(), first)
-        if parts.path.endswith((".md", ".markdown")) and not parts.scheme:
-            local = resolve_local(path, target)
-            if local is not None and "content/" + local not in known_paths:
-                found.append(warning(path, line, f"链接指向的文章不存在 (link to a missing article): {target}",
-                                     "检查文件名；链接到别的文章可以写相对路径 ../kyky/xxx.md 或文章网址"))
-        elif not parts.scheme and not parts.netloc and parts.path.startswith("/"):
+        # links to .md articles that are missing are warned about by the build itself
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/"):
             site_path = unquote(parts.path)
             rel = site_path[len(base_path):] if site_path.startswith(base_path) else None
             if rel is None or (rel not in known_urls and rel.rstrip("/") + "/" not in known_urls):
@@ -84,9 +79,8 @@ def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, pa
     `page_urls` is the URL of every file the build makes; `config_lines` maps a column name to its line in site.toml."""
     found: list[Problem] = []
     today = now.astimezone(zone).date()
-    known_paths = set(texts)
     for article in site.articles:
-        found.extend(lint_article(article.doc, texts.get(article.doc.path, ""), known_paths, page_urls,
+        found.extend(lint_article(article.doc, texts.get(article.doc.path, ""), page_urls,
                                   site.config.base_path, article.rendered.auto_summary))
     for doc in [a.doc for a in site.articles if a.date > now and not a.meta.draft] + list(site.scheduled):
         found.append(warning(doc.path, doc.meta.line_of("date"),

@@ -6,6 +6,7 @@ so it can be cached per file.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass
@@ -139,17 +140,33 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
             return None
         return urls.href(base_path, info.url), info.width, info.height, target
 
+    links: list[tuple[str, str, int]] = []
+    token = []
+
+    def linker(href: str) -> str | None:
+        """A relative link to a Markdown file inside content/ links to that article: a
+        placeholder now, its URL once the site is assembled (urls.fill_links)."""
+        if not urls.is_article_link(href):
+            return None
+        target = resolve_local(doc.path, href)
+        if not target:
+            return None                  # outside content/ (or not a file path): left as written
+        if not token:                    # the body cannot hold a hash of itself
+            token.append(hashlib.sha256(doc.body.encode("utf-8")).hexdigest()[:16])
+        links.append((f"{urls.CONTENT_DIR}/{target}", href, _line_of(doc, href)))
+        return urls.link_placeholder(token[0], len(links) - 1)
+
     md, ours = _markdown()
     md.reset()
     ours.reset()
-    ours.resolver = resolver
+    ours.resolver, ours.linker = resolver, linker
     try:
         html = sanitize_html(md.convert(doc.body))
     except BaseException:
         _markdown.cache_clear()      # a conversion cut short leaves state behind (the block parser's)
         raise
     finally:
-        ours.resolver = None
+        ours.resolver = ours.linker = None
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
     everything, prose = plain_text(html)
     han, words = count_text(everything)
@@ -157,6 +174,7 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
         html=html, text=everything, headings=headings, images=tuple(ours.images),
         han=han, words=words, reading_minutes=reading_minutes(han, words),
         auto_summary=summarize(prose or everything, summary_length),
+        links=tuple(links), link_token=token[0] if token else "",
     )
     return rendered, tuple(problems), lookups
 

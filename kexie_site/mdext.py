@@ -4,6 +4,8 @@
   would show it as a space); between Latin words it stays.
 - Inline patterns a document cannot use are left out for it: Python-Markdown tries every inline
   pattern on every run of text, which is most of its time on Chinese prose with little markup.
+- Links to other articles: a link the `linker` claims (a relative link to a Markdown file) gets
+  the href it returns (a placeholder: the article's URL is known only once the site is assembled).
 - Figures: an image with a title standing alone in its paragraph becomes <figure> with
   <figcaption>; every local image gets its published URL, loading="lazy", decoding="async" and,
   where the file is known, width and height. Images are reported to the caller.
@@ -34,6 +36,8 @@ PRE_RE = re.compile(r"(<pre\b.*?</pre>)", re.S)
 
 # resolver(src) -> (published src, width, height, content path) or None for images left as written
 Resolver = Callable[[str], "tuple[str, int, int, str] | None"]
+# linker(href) -> the href to put instead, or None for links left as written
+Linker = Callable[[str], "str | None"]
 
 
 def join_cjk_lines(text: str) -> str:
@@ -135,6 +139,23 @@ class CjkLineBreakPostprocessor(Postprocessor):
         return "".join(pieces)
 
 
+class ArticleLinkTreeprocessor(Treeprocessor):
+    def __init__(self, md, extension: "ChineseExtension"):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        linker = self.extension.linker
+        if linker is None:
+            return
+        for a in root.iter("a"):
+            href = a.get("href")
+            if href:
+                replaced = linker(href)
+                if replaced is not None:
+                    a.set("href", replaced)
+
+
 class FigureTreeprocessor(Treeprocessor):
     def __init__(self, md, extension: "ChineseExtension"):
         super().__init__(md)
@@ -177,6 +198,7 @@ class FigureTreeprocessor(Treeprocessor):
 class ChineseExtension(Extension):
     def __init__(self, **kwargs):
         self.resolver: Resolver | None = None
+        self.linker: Linker | None = None
         self.images: list[str] = []
         super().__init__(**kwargs)
 
@@ -187,4 +209,5 @@ class ChineseExtension(Extension):
         md.registerExtension(self)
         md.preprocessors.register(InlinePatternFilter(md), "kexie_inline_filter", 0)
         md.treeprocessors.register(FigureTreeprocessor(md, self), "kexie_figures", 15)
+        md.treeprocessors.register(ArticleLinkTreeprocessor(md, self), "kexie_article_links", 14)
         md.postprocessors.register(CjkLineBreakPostprocessor(md), "kexie_cjk_breaks", 5)

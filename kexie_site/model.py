@@ -115,6 +115,10 @@ class Rendered:
     words: int = 0
     reading_minutes: int = 0
     auto_summary: str = ""
+    # links to other articles' Markdown files: (target content path, the href as written, line),
+    # each left in the HTML as a placeholder with this token (urls.fill_links puts the URL in)
+    links: tuple[tuple[str, str, int], ...] = ()
+    link_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,7 @@ class Article:
     cover_url: str = ""
     preview: str = ""        # "draft" or "scheduled" when published only for a preview
     views: tuple[tuple[str, int], ...] = ()   # imported view counts per source, sorted by source
+    links: tuple[str, ...] = ()   # the URL of each of rendered.links ("" when that article is not published)
 
     @property
     def total_views(self) -> int:

@@ -179,7 +179,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     # the full pipeline from here on
     from . import urls
     from .articles import Job, Settings
-    from .assemble import assemble, identify, is_published
+    from .assemble import assemble, identify, is_published, link_problems
     from .feeds import build_feeds, build_sitemap
     from .keys import key as strings_key, shown
     from .stats import archive_json
@@ -303,7 +303,11 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             late.append(error(article.doc.path, 1, "缓存里没有这篇文章排好的 HTML (article HTML missing from the cache)",
                               "再构建一次；仍然不行就加 --no-cache"))
             return "", ()
-        return found
+        html, headings = found
+        if article.rendered.link_token:        # links to other articles: their URLs, known now
+            html = urls.fill_links(html, article.rendered.link_token,
+                                   [urls.href(config.base_path, h) if h else "" for h in article.links])
+        return html, headings
 
     def html_of(article) -> str:
         return body_of(article)[0]
@@ -314,6 +318,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                                config.base_path)
     problems.extend(found)
     site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now, views)
+    problems.extend(link_problems(site, identities))
     specs = plan_pages(site)
     lap("assemble")
     env = make_env(layers, config.base_path, config.base_url)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 
 from .model import Asset, SourceFile
+from .urls import MARKDOWN_SUFFIXES
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp")
 # Editor lock and backup files, never content: Word/WPS (~$x.md), vim (.swp), emacs (x~, #x#).
 SKIPPED_PATTERNS = (".*", "~$*", "*~", "*.swp", "*.swo", "*.tmp", "#*#", "Thumbs.db", "desktop.ini")

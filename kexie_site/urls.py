@@ -8,11 +8,15 @@ All of them are ASCII: slugs come from pinyin, and anything else is percent-enco
 from __future__ import annotations
 
 import posixpath
+from html import escape
 import re
 from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
 from .text import slugify
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+LINK_PREFIX = "#kexie-link-"
 
 HOME = ""
 ARCHIVE = "archive/"
@@ -114,6 +118,40 @@ def url_of_output(path: str) -> str:
 def content_relative(doc_path: str) -> str:
     prefix = CONTENT_DIR + "/"
     return doc_path[len(prefix):] if doc_path.startswith(prefix) else doc_path
+
+
+def is_article_link(href: str) -> bool:
+    """Whether a link names a Markdown file by a relative path ("../kyky/2024-08-21-x.md#y")."""
+    parts = urlsplit(href)
+    return not parts.scheme and not parts.netloc and parts.path.lower().endswith(MARKDOWN_SUFFIXES)
+
+
+def link_placeholder(token: str, n: int) -> str:
+    """What a link to another article holds in the cached HTML until the site is assembled: a
+    fragment-only URL (sanitizers keep it) naming a token made from the article's body."""
+    return f"{LINK_PREFIX}{token}-{n}"
+
+
+def article_link(url: str, written: str) -> str:
+    """The site-relative URL a link to the article at `url` goes to: its page, with the
+    fragment the editor wrote (href() quotes it like the rest of the URL)."""
+    fragment = urlsplit(written).fragment
+    return f"{url}#{fragment}" if fragment else url
+
+
+def fill_links(html: str, token: str, hrefs: list[str]) -> str:
+    """The HTML with each link placeholder replaced by its href; a link whose href is "" (its
+    article is not published) loses the attribute and stays as text."""
+    if not token:
+        return html
+    pattern = re.compile(f' href="{re.escape(LINK_PREFIX + token)}-(\\d+)"')
+
+    def put(m: re.Match) -> str:
+        n = int(m.group(1))
+        href = hrefs[n] if n < len(hrefs) else ""
+        return f' href="{escape(href, quote=True)}"' if href else ""
+
+    return pattern.sub(put, html)
 
 
 def resolve_local(doc_path: str, src: str) -> str | None:

@@ -18,7 +18,9 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
+import feedparser
 import lxml.etree as etree
+import lxml.html
 import pytest
 
 from conftest import (NOW, REPO, SITE_TOML, article, build_site, html_files, page, parse_html, problems_of,
@@ -548,6 +550,64 @@ def test_images_are_copied_and_a_titled_image_becomes_a_figure(tmp_path, base_ur
     assert src.startswith(base_path)
     target = target_file(out, base_path, urlsplit(urljoin(base_url + "2024/08/22/tu/", src)).path)
     assert target.is_file() and target.read_bytes() == image
+
+
+# ------------------------------------------------------------------ links between articles
+
+def linking_site(root: Path, base_url: str = BASE) -> Path:
+    return write_site(root, {
+        "content/kyky/heidong.md": article("黑洞是怎么形成的", "2024-08-20", slug="heidong",
+                                           body="开头。\n\n## 形成过程\n\n过程。"),
+        "content/kyky/caogao.md": article("还没写完", "2024-08-19", slug="caogao", draft=True),
+        "content/ymlr/yinlibo.md": article("引力波", "2024-08-21", column="一目了然科普汇", slug="yinlibo", body="""\
+            见[黑洞](../kyky/heidong.md)和[它的形成](../kyky/heidong.md#xingcheng-guocheng)，
+            还有[草稿](../kyky/caogao.md)、[没有的文章](nope.md)和[参考式链接][r]。
+
+            代码里的 `[x](../kyky/heidong.md)` 原样保留。
+
+            [r]: ../kyky/heidong.md "黑洞"
+            """),
+    }, base_url=base_url)
+
+
+def body_links(out: Path, url: str) -> list[tuple[str | None, str]]:
+    doc = page(out, url)
+    return [(a.get("href"), a.text_content()) for a in doc.xpath('//div[contains(@class, "article-body")]//a')]
+
+
+@pytest.mark.parametrize("base_url", [BASE, SUB_BASE])
+def test_a_link_to_another_articles_markdown_file_goes_to_its_page(tmp_path, base_url):
+    site = linking_site(tmp_path / "site", base_url)
+    result, out = build_site(site)
+    base_path = urlsplit(base_url).path
+    links = dict((text, href) for href, text in body_links(out, "2024/08/21/yinlibo/"))
+    assert links["黑洞"] == links["参考式链接"] == f"{base_path}2024/08/20/heidong/"
+    assert links["它的形成"] == f"{base_path}2024/08/20/heidong/#xingcheng-guocheng"
+    assert page(out, "2024/08/20/heidong/").xpath('//h2[@id="xingcheng-guocheng"]')      # the fragment's heading
+    assert target_file(out, base_path, links["黑洞"]).is_file()
+    code = page(out, "2024/08/21/yinlibo/").xpath('//div[contains(@class, "article-body")]//code')
+    assert [c.text_content() for c in code] == ["[x](../kyky/heidong.md)"]
+    # in the feeds the same links are absolute
+    entry = next(e for e in feedparser.parse((out / "feed.xml").read_bytes()).entries if e.title == "引力波")
+    hrefs = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div").xpath("//a/@href")
+    assert f"{base_url}2024/08/20/heidong/#xingcheng-guocheng" in hrefs
+    assert not any(".md" in h or "kexie-link" in h for h in hrefs)
+
+
+def test_a_link_to_a_missing_or_unpublished_article_is_a_warning_and_stays_as_text(tmp_path):
+    site = linking_site(tmp_path / "site")
+    result, out = build_site(site)
+    warnings = {(p.path, p.line, p.message) for p in result.problems}
+    path = "content/ymlr/yinlibo.md"
+    assert (path, 9, "链接指向的文章还没有发布 (link to an unpublished article): ../kyky/caogao.md") in warnings
+    assert (path, 9, "链接指向的文章不存在 (link to a missing article): nope.md") in warnings
+    links = dict((text, href) for href, text in body_links(out, "2024/08/21/yinlibo/"))
+    assert links["草稿"] is None and links["没有的文章"] is None
+    # with the draft published (a preview), its link goes to it
+    _, preview = build_site(site, tmp_path / "preview", drafts=True)
+    links = dict((text, href) for href, text in body_links(preview, "2024/08/21/yinlibo/"))
+    assert links["草稿"] == "/2024/08/19/caogao/"
+    assert links["没有的文章"] is None
 
 
 # ------------------------------------------------------------------ theme override

@@ -27,8 +27,9 @@ def site_files(n: int = 6) -> dict:
     files = {}
     for i in range(n):
         column = "科言科语" if i % 2 else "一目了然科普汇"
+        body = f"第{i}篇的正文。" + ("见[第5篇](a5.md#xia-wen)。" if i == 0 else "")   # a link to another article
         files[f"content/a{i}.md"] = article(f"第{i}篇文章", f"2024-08-{10 + i:02d}", column=column,
-                                            tags=["天文"] if i % 3 == 0 else ["物理"], body=f"第{i}篇的正文。")
+                                            tags=["天文"] if i % 3 == 0 else ["物理"], body=body)
     return files
 
 
@@ -93,7 +94,7 @@ def test_feeds_sitemap_and_archive_json_are_made_again_only_when_what_they_show_
     made.clear()
     (site / "content/a0.md").write_text(                            # the oldest, in no feed: its body only
         article("第0篇文章", "2024-08-10", column="一目了然科普汇", tags=["天文"],
-                body="第0篇的正文。\n\n```\n补上的代码（摘要不含代码）\n```"), "utf-8")
+                body="第0篇的正文。见[第5篇](a5.md#xia-wen)。\n\n```\n补上的代码（摘要不含代码）\n```"), "utf-8")
     old, _ = build_site(site)
     assert made == [] and feeds <= set(old.report.unchanged)
     assert old.report.written                                        # (its page was)
@@ -324,6 +325,7 @@ EDITS = {
     "date into another month": lambda site: edit(site, "a5", date="2024-09-01"),
     "same time as another": lambda site: edit(site, "a4", date="2024-08-11"),
     "explicit id and slug": lambda site: edit(site, "a2", id="custom-id", slug="zidingyi"),
+    "slug of a linked article": lambda site: edit(site, "a5", slug="bei-lianjie"),
     "author": lambda site: edit(site, "a1", author="王晓雨"),
     "draft": lambda site: edit(site, "a3", draft=True),
     "deleted": lambda site: (site / "content/a4.md").unlink(),
