@@ -348,6 +348,12 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     recover(out_dir)
     staging, backup, journal = side_paths(out_dir)
     before = read_manifest(out_dir)
+    # a file the records say this tool wrote, still exactly as written (size and mtime), is ours
+    # even when the manifest is gone (deleted, or not uploaded back)
+    root = str(out_dir)
+    before |= {p for p, seen in records.items()
+               if p not in before and isinstance(seen, list) and len(seen) == 3 and check_path(p)
+               and _same_file(f"{root}/{p}", seen)}
 
     bad = [o for o in outputs if not check_path(o.path)]
     checked: dict[str, str] = {}
@@ -366,7 +372,6 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     staging.mkdir(parents=True)
     try:
         needed: list[Output] = []
-        root = str(out_dir)
         for output in outputs:
             seen = records.get(output.path) if output.path in before else None
             if seen and output.key and seen[0] == output.key and _same_file(f"{root}/{output.path}", seen):

@@ -203,6 +203,24 @@ def test_foreign_files_survive_and_are_never_overwritten(tmp_path):
     assert sorted(p.name for p in other.iterdir()) == ["index.html"]
 
 
+def test_with_the_manifest_lost_the_files_still_as_written_are_known_and_others_kept(tmp_path):
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    (out / writer.MANIFEST).unlink()                 # e.g. a sync that skips dotfiles
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html"))
+    hand = out / pages[0]
+    hand.write_text("edited by hand after the manifest was lost", "utf-8")
+    problems = problems_of(site)                     # that one is no longer known as ours
+    assert [p.path for p in problems] == [str(hand)]
+    assert hand.read_text("utf-8") == "edited by hand after the manifest was lost"
+    hand.unlink()
+    result, _ = build_site(site)                     # every other file is still as written: rebuilt over
+    assert (out / writer.MANIFEST).is_file()
+    assert result.problems == () and pages[0] in result.report.written
+    again, _ = build_site(site)
+    assert again.report.written == ()
+
+
 @pytest.mark.parametrize("where", ["content", "site", "inside-content", "parent", "home", "root"])
 def test_dangerous_output_directories_are_refused(tmp_path, monkeypatch, where):
     site = write_site(tmp_path / "sites" / "site", two_articles())
