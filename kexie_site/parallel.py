@@ -7,7 +7,7 @@ flight at a time, so neither the inputs nor the results pile up in memory. With 
 items, it runs in this process: for a small site that is faster than starting workers.
 
 A worker never outlives the build (PR_SET_PDEATHSIG on Linux), and an error in fn is raised
-here, in the caller.
+here, in the caller; a worker that dies (killed, out of memory) raises WorkerDied.
 """
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _CONTEXT: dict = {}
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without finishing its work (killed, out of memory, crashed)."""
 
 
 def worker_context() -> dict:
@@ -81,15 +85,20 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, context: di
     method = "fork" if can_fork() else "spawn"
     pool = ProcessPoolExecutor(min(jobs, len(items)), mp_context=multiprocessing.get_context(method),
                                initializer=_init, initargs=(context, gc.get_threshold()))
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         pending: deque = deque()
         chunks: Iterable = (items[i:i + chunk] for i in range(0, len(items), chunk))
         limit = max(2, window // chunk)
-        for piece in chunks:
-            pending.append(pool.submit(_run_chunk, fn, piece))
-            if len(pending) >= limit:
+        try:
+            for piece in chunks:
+                pending.append(pool.submit(_run_chunk, fn, piece))
+                if len(pending) >= limit:
+                    yield from pending.popleft().result()
+            while pending:
                 yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+        except BrokenProcessPool as exc:
+            raise WorkerDied(str(exc)) from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

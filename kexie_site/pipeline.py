@@ -27,7 +27,7 @@ from .decoding import decode
 from .errors import BuildFailed, Problem, error, has_errors, sort_problems
 from .model import Output
 from .sources import read_sources
-from .parallel import ordered_map, worker_context
+from .parallel import WorkerDied, ordered_map, worker_context
 from .text import adopt_slugs, learned_slugs, remember_slugs
 from . import writer
 from .writer import (PublishRefused, WriteReport, output_dir_problem, output_intact, output_lock_path, publish,
@@ -117,6 +117,9 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
                 cache.close()
     except PublishRefused as refused:
         raise BuildFailed(refused.problems)
+    except WorkerDied:
+        raise BuildFailed([error("--jobs", 1, "一个工作进程意外退出，构建没有完成 (a worker process died: out of memory, or killed)",
+                                 "输出目录没有改动；关掉别的程序再构建，或用 --jobs 1 只用一个进程")])
     finally:
         gc.set_threshold(*thresholds)
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, article, build_site, page, parse_html, problems_of, write_site
-from kexie_site import writer
+from kexie_site import articles, writer
 from kexie_site.errors import BuildFailed
 
 PNG = bytes.fromhex(
@@ -550,3 +550,28 @@ def test_worker_processes_die_with_a_killed_build(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+_REAL_WORK = articles.work
+
+
+def _dying_work(job, settings):
+    if job.source.path.endswith("/a30.md"):
+        os._exit(9)                                   # as the kernel's OOM killer would end it
+    return _REAL_WORK(job, settings)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the patched work reaches the workers by fork")
+def test_a_worker_that_dies_is_a_clear_error_and_the_output_is_untouched(tmp_path, monkeypatch):
+    files = {f"content/x/a{i}.md": article(f"第{i}篇", f"2024-08-{1 + i % 28:02d}") for i in range(80)}
+    site = write_site(tmp_path / "site", files)
+    _, out = build_site(site, jobs=2)
+    before = snapshot(out)
+    (site / "content/x/a30.md").write_text(article("改过", "2024-08-03"), "utf-8")
+    for i in range(60):                               # enough Markdown to go to the workers
+        (site / f"content/x/a{i}.md").write_text(article(f"第{i}篇（改）", f"2024-08-{1 + i % 28:02d}"), "utf-8")
+    monkeypatch.setattr(articles, "work", _dying_work)
+    problems = problems_of(site, jobs=2)
+    assert [(p.path, p.line) for p in problems] == [("--jobs", 1)]
+    assert "worker process died" in problems[0].message and "--jobs 1" in problems[0].hint
+    assert snapshot(out) == before
