@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
+import lxml.etree
 import lxml.html
 import markdown
 
@@ -30,6 +31,7 @@ MARKDOWN_SETTINGS = {
     "toc": {"permalink": False, "toc_depth": "2-4"},
     "footnotes": {"BACKLINK_TITLE": "返回正文"},
 }
+_FOOTNOTES = lxml.etree.XPath('.//div[contains(concat(" ", @class, " "), " footnote ")]|.//sup[@class="footnote-ref"]')
 SUMMARY_SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "figure", "script", "style"}
 
 
@@ -97,14 +99,11 @@ def plain_text(html: str) -> tuple[str, str]:
     if not html.strip():
         return "", ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
-    for note in root.xpath('.//div[contains(concat(" ", @class, " "), " footnote ")]|.//sup[@class="footnote-ref"]'):
-        note.drop_tree()
+    if "footnote" in html:                   # their class says so
+        for note in _FOOTNOTES(root):
+            note.drop_tree()
     everything = root.text_content()
-    prose = []
-    for block in root:
-        if block.tag in SUMMARY_SKIP or not isinstance(block.tag, str):
-            continue
-        prose.append(block.text_content())
+    prose = [block.text_content() for block in root if isinstance(block.tag, str) and block.tag not in SUMMARY_SKIP]
     return everything, " ".join(prose)
 
 

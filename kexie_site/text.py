@@ -22,7 +22,8 @@ CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff\U00030000-\U0003134f"
 HAN_RE = re.compile(f"[{HAN}]")
 LATIN_WORD_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’\-.][A-Za-z0-9\u00c0-\u024f]+)*")
-KANA_HANGUL_RE = re.compile("[\u3040-\u30ff\uac00-\ud7af]")
+HAN_RUN_RE = re.compile(f"[{HAN}]+")
+KANA_HANGUL_RUN_RE = re.compile("[\u3040-\u30ff\uac00-\ud7af]+")
 
 # Reading speeds used for 阅读时间 (documented in the README).
 HAN_PER_MINUTE = 400
@@ -154,7 +155,7 @@ def unique_slug(slug: str, taken: set[str]) -> str:
 
 def count_text(text: str) -> tuple[int, int]:
     """(汉字 count, Latin word count). Kana and Hangul syllables count like 汉字."""
-    han = len(HAN_RE.findall(text)) + len(KANA_HANGUL_RE.findall(text))
+    han = sum(map(len, HAN_RUN_RE.findall(text))) + sum(map(len, KANA_HANGUL_RUN_RE.findall(text)))   # runs: fewer matches
     words = len(LATIN_WORD_RE.findall(text))
     return han, words
 

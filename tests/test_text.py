@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kexie_site.text import (SLUG_MAX, WINDOWS_RESERVED, adopt_slugs, count_text, drain_learned, learned_slugs,
+from kexie_site.text import (HAN_RE, SLUG_MAX, WINDOWS_RESERVED, adopt_slugs, count_text, drain_learned, learned_slugs,
                              reading_minutes, sanitize_slug, slugify, summarize, zh_date, zh_number)
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -75,6 +75,13 @@ def test_counts_han_one_by_one_and_latin_words_as_words():
     assert count_text("GPT-4 is a large language model") == (0, 6)
     assert count_text("用 Python 写一个 static site generator。") == (4, 4)
     assert count_text("，。！？“”") == (0, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("黑洞𠀀の한A1 ，。\n-'")) | st.text())
+def test_han_count_is_the_number_of_han_kana_and_hangul_characters(text):
+    one_by_one = sum(1 for ch in text if HAN_RE.fullmatch(ch) or "\u3040" <= ch <= "\u30ff" or "\uac00" <= ch <= "\ud7af")
+    assert count_text(text)[0] == one_by_one
 
 
 def test_reading_time_uses_400_han_and_200_words_a_minute():
