@@ -98,14 +98,18 @@ def tag_index(docs: Iterable[ArticleDoc]) -> dict[str, Tag]:
     return {name: Tag(name, unique_slug(slugify(name) or "tag", taken)) for name in names}
 
 
-def link_problems(site: Site, known: Iterable[str]) -> list[Problem]:
-    """A warning for each link to an article that is not published: missing, or among `known`
-    (the paths of every article, drafts and scheduled ones included). Such a link is shown as text."""
+def link_problems(site: Site, known: Iterable[str], live: Iterable[str] | None = None) -> list[Problem]:
+    """A warning for each link from a published article to an article that is not published:
+    missing, or among `known` (every article's path, drafts and scheduled ones included). `live`
+    is what counts as published (default: the site's articles). Such a link is shown as text."""
     known = set(known)
+    live = {a.doc.path for a in site.articles} if live is None else set(live)
     found = []
     for article in site.articles:
-        for (target, written, line), href in zip(article.rendered.links, article.links):
-            if href:
+        if article.doc.path not in live:
+            continue
+        for target, written, line in article.rendered.links:
+            if target in live:
                 continue
             if target in known:
                 found.append(warning(article.doc.path, line, f"链接指向的文章还没有发布 (link to an unpublished article): {written}",

@@ -94,6 +94,18 @@ def _line_of(doc: ArticleDoc, needle: str) -> int:
     return doc.body_line + (doc.body[:index].count("\n") if index >= 0 else 0)
 
 
+def _link_line(doc: ArticleDoc, href: str, seen: int) -> int:
+    """The line of the link to href that comes after `seen` others to it: where the Markdown
+    gives it as a link target ("](href" or "]: href", backslash escapes allowed), else where it
+    first appears."""
+    loose = "".join("\\\\?" + re.escape(ch) for ch in href)
+    found = list(re.finditer(r"\]\(\s*<?" + loose + r"|^\s{0,3}\[[^\]]+\]:\s*<?" + loose, doc.body, re.M))
+    if found:
+        index = found[min(seen, len(found) - 1)].start()
+        return doc.body_line + doc.body.count("\n", 0, index)
+    return _line_of(doc, href)
+
+
 def plain_text(html: str) -> tuple[str, str]:
     """(all the text, the text of the prose blocks) of an HTML fragment."""
     if not html.strip():
@@ -148,11 +160,13 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
         if not urls.is_article_link(href):
             return None
         target = resolve_local(doc.path, href)
-        if not target:
-            return None                  # outside content/ (or not a file path): left as written
+        if target is None:
+            return None                  # not a relative file path: left as written
         if not token:                    # the body cannot hold a hash of itself
             token.append(hashlib.sha256(doc.body.encode("utf-8")).hexdigest()[:16])
-        links.append((f"{urls.CONTENT_DIR}/{target}", href, _line_of(doc, href)))
+        seen = sum(1 for _, written, _ in links if written == href)
+        # a target outside content/ ("") is no article: never found, reported like a missing one
+        links.append((f"{urls.CONTENT_DIR}/{target}" if target else "", href, _link_line(doc, href, seen)))
         return urls.link_placeholder(token[0], len(links) - 1)
 
     md, ours = _markdown()

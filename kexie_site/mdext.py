@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 from typing import Callable
@@ -139,6 +140,19 @@ class CjkLineBreakPostprocessor(Postprocessor):
         return "".join(pieces)
 
 
+ENTITY_RE = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);", re.I)
+
+
+def _as_written(md, value: str) -> str:
+    """A URL as the page will have it: these tree processors run before Python-Markdown puts
+    back backslash-escaped characters (`my\\_file.md`), and an entity (`&amp;`) in a URL is
+    published as such, to be read by the browser."""
+    unescape = md.treeprocessors["unescape"] if "unescape" in md.treeprocessors else None
+    if unescape is not None:
+        value = unescape.unescape(value)
+    return ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), value) if "&" in value else value
+
+
 class ArticleLinkTreeprocessor(Treeprocessor):
     def __init__(self, md, extension: "ChineseExtension"):
         super().__init__(md)
@@ -151,7 +165,7 @@ class ArticleLinkTreeprocessor(Treeprocessor):
         for a in root.iter("a"):
             href = a.get("href")
             if href:
-                replaced = linker(href)
+                replaced = linker(_as_written(self.md, href))
                 if replaced is not None:
                     a.set("href", replaced)
 
@@ -166,7 +180,7 @@ class FigureTreeprocessor(Treeprocessor):
         resolver = self.extension.resolver
         for img in root.iter("img"):
             src = img.get("src", "")
-            found = resolver(src) if resolver else None
+            found = resolver(_as_written(self.md, src)) if resolver else None
             if found:
                 url, width, height, content_path = found
                 img.set("src", url)

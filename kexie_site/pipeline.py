@@ -205,8 +205,10 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
     parse_digest = digest(code, [(c.name, c.slug) for c in config.columns], config.timezone)
     render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
-    parse_keys = {s.path: strings_key(s.sha256, parse_digest) for s in sources.markdown}
-    render_keys = {s.path: strings_key(s.sha256, render_digest) for s in sources.markdown}
+    # the path is part of both: a parse result names its file, and relative links and images
+    # resolve from the file's folder (a file moved to another folder is parsed and rendered again)
+    parse_keys = {s.path: strings_key(s.sha256, s.path, parse_digest) for s in sources.markdown}
+    render_keys = {s.path: strings_key(s.sha256, s.path, render_digest) for s in sources.markdown}
     cached_docs = cache.get_docs(list(parse_keys.values()))
     cached_renders = cache.get_renders(list(render_keys.values()))
 
@@ -321,7 +323,9 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                                config.base_path)
     problems.extend(found)
     site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now, views)
-    problems.extend(link_problems(site, identities))
+    # links to articles a real build would not publish (`check` assembles drafts and scheduled ones too)
+    live = {d.path for d in published if is_published(d, now, False, False)} if options.inspect else None
+    problems.extend(link_problems(site, identities, live))
     specs = plan_pages(site)
     lap("assemble")
     env = make_env(layers, config.base_path, config.base_url)

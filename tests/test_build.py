@@ -552,6 +552,17 @@ def test_images_are_copied_and_a_titled_image_becomes_a_figure(tmp_path, base_ur
     assert target.is_file() and target.read_bytes() == image
 
 
+def test_an_image_named_with_markdown_escapes_is_found(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/kyky/images/x_y.png": png_bytes(4, 3),
+        "content/kyky/a.md": article("转义的图片名", "2024-08-22", slug="tu", body="![示意图](images/x\\_y.png)"),
+    })
+    result, out = build_site(site)
+    img = page(out, "2024/08/22/tu/").xpath('//div[contains(@class, "article-body")]//img')[0]
+    assert (img.get("src"), img.get("width")) == ("/kyky/images/x-y.png", "4")
+    assert result.problems == ()
+
+
 # ------------------------------------------------------------------ links between articles
 
 def linking_site(root: Path, base_url: str = BASE) -> Path:
@@ -559,11 +570,15 @@ def linking_site(root: Path, base_url: str = BASE) -> Path:
         "content/kyky/heidong.md": article("黑洞是怎么形成的", "2024-08-20", slug="heidong",
                                            body="开头。\n\n## 形成过程\n\n过程。"),
         "content/kyky/caogao.md": article("还没写完", "2024-08-19", slug="caogao", draft=True),
+        "content/kyky/hei_dong&bai_dong.md": article("黑洞与白洞", "2024-08-18", slug="hei-bai"),
         "content/ymlr/yinlibo.md": article("引力波", "2024-08-21", column="一目了然科普汇", slug="yinlibo", body="""\
             见[黑洞](../kyky/heidong.md)和[它的形成](../kyky/heidong.md#xingcheng-guocheng)，
             还有[草稿](../kyky/caogao.md)、[没有的文章](nope.md)和[参考式链接][r]。
 
-            代码里的 `[x](../kyky/heidong.md)` 原样保留。
+            代码里的 `[x](../kyky/heidong.md)` 原样保留，`nope.md` 也是。
+
+            转义的[文件名](../kyky/hei\\_dong&amp;bai\\_dong.md#a\\-b)，又一个[没有的](nope.md)，
+            [站外的](../../README.md)。
 
             [r]: ../kyky/heidong.md "黑洞"
             """),
@@ -586,7 +601,7 @@ def test_a_link_to_another_articles_markdown_file_goes_to_its_page(tmp_path, bas
     assert page(out, "2024/08/20/heidong/").xpath('//h2[@id="xingcheng-guocheng"]')      # the fragment's heading
     assert target_file(out, base_path, links["黑洞"]).is_file()
     code = page(out, "2024/08/21/yinlibo/").xpath('//div[contains(@class, "article-body")]//code')
-    assert [c.text_content() for c in code] == ["[x](../kyky/heidong.md)"]
+    assert [c.text_content() for c in code] == ["[x](../kyky/heidong.md)", "nope.md"]
     # in the feeds the same links are absolute
     entry = next(e for e in feedparser.parse((out / "feed.xml").read_bytes()).entries if e.title == "引力波")
     hrefs = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div").xpath("//a/@href")
@@ -602,7 +617,14 @@ def test_a_link_to_a_missing_or_unpublished_article_is_a_warning_and_stays_as_te
     assert (path, 9, "链接指向的文章还没有发布 (link to an unpublished article): ../kyky/caogao.md") in warnings
     assert (path, 9, "链接指向的文章不存在 (link to a missing article): nope.md") in warnings
     links = dict((text, href) for href, text in body_links(out, "2024/08/21/yinlibo/"))
-    assert links["草稿"] is None and links["没有的文章"] is None
+    assert links["草稿"] is None and links["没有的文章"] is None and links["没有的"] is None
+    # the second link to nope.md is reported at its own line; a .md file outside content/ is no article
+    assert (path, 13, "链接指向的文章不存在 (link to a missing article): nope.md") in warnings
+    assert (path, 14, "链接指向的文章不存在 (link to a missing article): ../../README.md") in warnings
+    assert links["站外的"] is None
+    # Markdown's backslash escapes and entities are read as the browser would
+    assert links["文件名"] == "/2024/08/18/hei-bai/#a-b"
+    assert not any("\x02" in p.message for p in result.problems)
     # with the draft published (a preview), its link goes to it
     _, preview = build_site(site, tmp_path / "preview", drafts=True)
     links = dict((text, href) for href, text in body_links(preview, "2024/08/21/yinlibo/"))

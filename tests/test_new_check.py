@@ -61,7 +61,7 @@ def test_new_rejects_an_undeclared_column(tmp_path):
 
 
 def lint_site_files():
-    body_links = "见[上一篇](a.md)和[不存在的](nope.md)，还有[站内](/2024/08/01/none/)和[首页](/)。\n\n![](img/x.png)\n\n![有说明](img/x.png)"
+    body_links = "见[上一篇](a.md)和[不存在的](nope.md)、[草稿](draft.md)，还有[站内](/2024/08/01/none/)和[首页](/)。\n\n![](img/x.png)\n\n![有说明](img/x.png)"
     return {
         "content/a.md": article("甲", "2024-08-20", id="a-1", summary="好的摘要，写得完整。"),
         "content/b.md": article("乙" * 40, "2024-08-21", body=body_links),
@@ -81,6 +81,8 @@ def test_check_reports_each_lint_with_its_line_and_writes_nothing(tmp_path):
     assert f"{b}:2: 警告 warning: 标题有 40 个字" in err
     assert f"{b}:7: 警告 warning: 链接指向的文章不存在 (link to a missing article): nope.md" in err
     assert "a.md" not in err.split("link to a missing article")[0].splitlines()[-1]
+    # a draft is checked too, but a published article's link to it would be text once published
+    assert f"{b}:7: 警告 warning: 链接指向的文章还没有发布 (link to an unpublished article): draft.md" in err
     assert f"{b}:7: 警告 warning: 站内链接指向的页面不存在 (internal link to a missing page): /2024/08/01/none/" in err
     assert f"{b}:9: 警告 warning: 图片没有替代文字" in err and f"{b}:11:" not in err
     assert "content/later.md:3: 警告 warning: 定时发布" in err

@@ -11,7 +11,7 @@ import struct
 
 import pytest
 
-from conftest import NOW, REPO, article, build_site, write_site
+from conftest import NOW, REPO, article, build_site, page, write_site
 from kexie_site import pipeline
 
 
@@ -329,6 +329,8 @@ EDITS = {
     "author": lambda site: edit(site, "a1", author="王晓雨"),
     "draft": lambda site: edit(site, "a3", draft=True),
     "deleted": lambda site: (site / "content/a4.md").unlink(),
+    "moved to another folder": lambda site: (site / "content/sub").mkdir() or
+        (site / "content/a2.md").rename(site / "content/sub/a2.md"),
     "added": lambda site: (site / "content/new.md").write_text(
         article("新来的文章", "2024-08-20", column="科言科语", tags=["物理"]), "utf-8"),
     "view counts": lambda site: (site / "data").mkdir(exist_ok=True) or (site / "data/views.csv").write_text(
@@ -354,4 +356,22 @@ def test_after_each_kind_of_edit_the_rebuilt_site_is_the_site_built_from_scratch
     assert result.problems == ()
     _, fresh = build_site(site, tmp_path / "fresh", cache=False)
     assert tree(out) == tree(fresh)
-    assert result.report.written                      # the edit showed somewhere
+    assert result.report.written or kind == "moved to another folder"   # the edit showed somewhere (a move shows nowhere)
+
+
+def test_an_article_moved_to_another_folder_links_from_its_new_place(tmp_path):
+    """A relative link resolves from the file's folder: the same bytes in another folder may link
+    to another article, so a moved file is rendered again (it used to crash the build too)."""
+    site = write_site(tmp_path / "site", {
+        "content/a/target.md": article("甲目录的目标", "2024-08-01", slug="a-target"),
+        "content/b/target.md": article("乙目录的目标", "2024-08-02", slug="b-target"),
+        "content/a/src.md": article("会搬家的文章", "2024-08-03", slug="src", body="见[邻居](target.md)。"),
+    })
+    _, out = build_site(site)
+    (site / "content/a/src.md").rename(site / "content/b/src.md")
+    result, _ = build_site(site)
+    assert result.markdown_renders == 1
+    hrefs = page(out, "2024/08/03/src/").xpath('//div[contains(@class, "article-body")]//a/@href')
+    assert hrefs == ["/2024/08/02/b-target/"]
+    _, fresh = build_site(site, tmp_path / "fresh", cache=False)
+    assert tree(out) == tree(fresh)
