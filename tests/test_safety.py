@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, article, build_site, page, parse_html, problems_of, write_site
-from kexie_site import articles, writer
+from kexie_site import articles, pipeline, writer
 from kexie_site.errors import BuildFailed
 
 PNG = bytes.fromhex(
@@ -553,6 +553,7 @@ def test_worker_processes_die_with_a_killed_build(tmp_path):
 
 
 _REAL_WORK = articles.work
+_REAL_STAGE = pipeline._stage_page
 
 
 def _dying_work(job, settings):
@@ -575,3 +576,26 @@ def test_a_worker_that_dies_is_a_clear_error_and_the_output_is_untouched(tmp_pat
     assert [(p.path, p.line) for p in problems] == [("--jobs", 1)]
     assert "worker process died" in problems[0].message and "--jobs 1" in problems[0].hint
     assert snapshot(out) == before
+
+
+def _dying_stage(index):
+    if index == 100:
+        os._exit(9)
+    return _REAL_STAGE(index)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="pages are made in forked workers only")
+def test_a_worker_that_dies_making_pages_is_a_clear_error_and_the_output_is_untouched(tmp_path, monkeypatch):
+    files = {f"content/x/a{i}.md": article(f"第{i}篇", f"2024-08-{1 + i % 28:02d}") for i in range(450)}
+    site = write_site(tmp_path / "site", files)
+    _, out = build_site(site, jobs=2)
+    before = snapshot(out)
+    theme = site / "themes/default/templates"
+    theme.mkdir(parents=True)
+    (theme / "list.html").write_text((REPO / "themes/default/templates/list.html").read_text("utf-8") + "\n", "utf-8")
+    (theme / "article.html").write_text((REPO / "themes/default/templates/article.html").read_text("utf-8") + "\n", "utf-8")
+    monkeypatch.setattr(pipeline, "_stage_page", _dying_stage)
+    problems = problems_of(site, jobs=2)
+    assert [(p.path, p.line) for p in problems] == [("--jobs", 1)]
+    assert snapshot(out) == before
+    assert not any(p.name.startswith(".") and "staging" in p.name for p in out.parent.iterdir())
