@@ -153,11 +153,15 @@ def _as_written(md, value: str) -> str:
     return ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), value) if "&" in value else value
 
 
-class ArticleLinkTreeprocessor(Treeprocessor):
+class _OursTreeprocessor(Treeprocessor):
+    """A tree processor that reads the callbacks of our extension (set per document)."""
+
     def __init__(self, md, extension: "ChineseExtension"):
         super().__init__(md)
         self.extension = extension
 
+
+class ArticleLinkTreeprocessor(_OursTreeprocessor):
     def run(self, root: etree.Element) -> None:
         linker = self.extension.linker
         if linker is None:
@@ -170,11 +174,7 @@ class ArticleLinkTreeprocessor(Treeprocessor):
                     a.set("href", replaced)
 
 
-class FigureTreeprocessor(Treeprocessor):
-    def __init__(self, md, extension: "ChineseExtension"):
-        super().__init__(md)
-        self.extension = extension
-
+class FigureTreeprocessor(_OursTreeprocessor):
     def run(self, root: etree.Element) -> None:
         used = self.extension.images
         resolver = self.extension.resolver

@@ -562,40 +562,32 @@ def _dying_work(job, settings):
     return _REAL_WORK(job, settings)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="the patched work reaches the workers by fork")
-def test_a_worker_that_dies_is_a_clear_error_and_the_output_is_untouched(tmp_path, monkeypatch):
-    files = {f"content/x/a{i}.md": article(f"第{i}篇", f"2024-08-{1 + i % 28:02d}") for i in range(80)}
-    site = write_site(tmp_path / "site", files)
-    _, out = build_site(site, jobs=2)
-    before = snapshot(out)
-    (site / "content/x/a30.md").write_text(article("改过", "2024-08-03"), "utf-8")
-    for i in range(60):                               # enough Markdown to go to the workers
-        (site / f"content/x/a{i}.md").write_text(article(f"第{i}篇（改）", f"2024-08-{1 + i % 28:02d}"), "utf-8")
-    monkeypatch.setattr(articles, "work", _dying_work)
-    problems = problems_of(site, jobs=2)
-    assert [(p.path, p.line) for p in problems] == [("--jobs", 1)]
-    assert "worker process died" in problems[0].message and "--jobs 1" in problems[0].hint
-    assert snapshot(out) == before
-
-
 def _dying_stage(index):
     if index == 100:
         os._exit(9)
     return _REAL_STAGE(index)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="pages are made in forked workers only")
-def test_a_worker_that_dies_making_pages_is_a_clear_error_and_the_output_is_untouched(tmp_path, monkeypatch):
-    files = {f"content/x/a{i}.md": article(f"第{i}篇", f"2024-08-{1 + i % 28:02d}") for i in range(450)}
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the patched functions reach the workers by fork")
+@pytest.mark.parametrize("stage", ["markdown", "pages"])
+def test_a_worker_that_dies_is_a_clear_error_and_the_output_is_untouched(tmp_path, monkeypatch, stage):
+    count = 80 if stage == "markdown" else 450        # enough work to go to the workers
+    files = {f"content/x/a{i}.md": article(f"第{i}篇", f"2024-08-{1 + i % 28:02d}") for i in range(count)}
     site = write_site(tmp_path / "site", files)
     _, out = build_site(site, jobs=2)
     before = snapshot(out)
-    theme = site / "themes/default/templates"
-    theme.mkdir(parents=True)
-    (theme / "list.html").write_text((REPO / "themes/default/templates/list.html").read_text("utf-8") + "\n", "utf-8")
-    (theme / "article.html").write_text((REPO / "themes/default/templates/article.html").read_text("utf-8") + "\n", "utf-8")
-    monkeypatch.setattr(pipeline, "_stage_page", _dying_stage)
+    if stage == "markdown":
+        for i in range(60):
+            (site / f"content/x/a{i}.md").write_text(article(f"第{i}篇（改）", f"2024-08-{1 + i % 28:02d}"), "utf-8")
+        monkeypatch.setattr(articles, "work", _dying_work)
+    else:                                             # a theme edit: every page is made again
+        theme = site / "themes/default/templates"
+        theme.mkdir(parents=True)
+        for name in ("list.html", "article.html"):
+            (theme / name).write_text((REPO / "themes/default/templates" / name).read_text("utf-8") + "\n", "utf-8")
+        monkeypatch.setattr(pipeline, "_stage_page", _dying_stage)
     problems = problems_of(site, jobs=2)
     assert [(p.path, p.line) for p in problems] == [("--jobs", 1)]
+    assert "worker process died" in problems[0].message and "--jobs 1" in problems[0].hint
     assert snapshot(out) == before
-    assert not any(p.name.startswith(".") and "staging" in p.name for p in out.parent.iterdir())
+    assert not [p.name for p in out.parent.iterdir() if "staging" in p.name]
