@@ -63,7 +63,9 @@ def parse_date(value: str, zone: tzinfo) -> datetime:
     if not 1000 <= result.year <= 9998:
         raise DateError(f"日期 {text!r} 的年份超出范围 (year out of range 1000–9998)")
     tz = _offset(parts["tz"]) if parts.get("tz") else zone
-    return result.replace(tzinfo=tz)
+    # through UTC: a wall time that does not exist in the zone (skipped when clocks go forward)
+    # becomes the time it stands for, as it does when the cache reads the date back
+    return result.replace(tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
 
 
 def to_zone(value: datetime, zone: tzinfo) -> datetime:

@@ -280,6 +280,9 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     published_paths = {d.path for d in published}
     drafts = [d for d in docs if d.meta.draft and d.path not in published_paths]
     scheduled = [d for d in docs if not d.meta.draft and d.path not in published_paths]
+    # the first time at which an article's date is reached: then the site changes (a scheduled one
+    # is published, a --future or --drafts preview loses its banner), even if no file did
+    next_due = min((d.meta.date.timestamp() for d in docs if d.meta.date > now), default=None)
     rendered = {}
     for doc in published:
         light, found = hits[doc.path]
@@ -414,7 +417,6 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     cache.prune("docs", set(parse_keys.values()))
     cache.prune("renders", set(render_keys.values()))
     lap("pages+publish")
-    next_due = min((d.meta.date.timestamp() for d in scheduled), default=None)
     warnings = sort_problems(problems)
     result = BuildResult(
         articles=len(site.articles), pages=len(specs), feeds=len(feeds),

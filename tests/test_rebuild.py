@@ -375,3 +375,30 @@ def test_an_article_moved_to_another_folder_links_from_its_new_place(tmp_path):
     assert hrefs == ["/2024/08/02/b-target/"]
     _, fresh = build_site(site, tmp_path / "fresh", cache=False)
     assert tree(out) == tree(fresh)
+
+
+def test_a_time_skipped_by_daylight_saving_is_the_same_cached_or_not(tmp_path):
+    from conftest import SITE_TOML
+    config = SITE_TOML.format(base_url="https://kepu.example.cn/", limit=20).replace(
+        'icp = "鲁ICP备00000000号-1"\n', 'icp = "鲁ICP备00000000号-1"\ntimezone = "America/New_York"\n')
+    site = write_site(tmp_path / "site", {"content/a.md": article("夏令时", '"2024-03-10 02:30"', slug="dst")},
+                      config=config)
+    _, out = build_site(site)
+    (site / "site.toml").write_text(config.replace('title = "测试科普站"', 'title = "测试科普站（改）"'), "utf-8")
+    build_site(site)                                  # the article's date now comes from the cache
+    _, fresh = build_site(site, tmp_path / "fresh", cache=False)
+    assert tree(out) == tree(fresh)
+    meta = page(out, "2024/03/10/dst/").xpath('//meta[@property="article:published_time"]/@content')
+    assert meta == ["2024-03-10T03:30:00-04:00"]     # 02:30 does not exist that night: it is 03:30 EDT
+
+
+@pytest.mark.parametrize("flag", ["future", "drafts"])
+def test_a_preview_build_changes_when_an_articles_time_comes_though_no_file_did(tmp_path, flag):
+    later = article("以后的文章", "2024-09-05 08:00", slug="later", draft=(flag == "drafts"))
+    site = write_site(tmp_path / "site", {**site_files(3), "content/later.md": later})
+    options = {flag: True}
+    build_site(site, now="2024-09-01 12:00", **options)
+    result, out = build_site(site, now="2024-09-10 12:00", **options)
+    assert not result.fast
+    _, fresh = build_site(site, tmp_path / "fresh", now="2024-09-10 12:00", cache=False, **options)
+    assert tree(out) == tree(fresh)
