@@ -77,7 +77,8 @@ class BuildResult:
 
 
 def find_collisions(outputs: list[Output]) -> list[Problem]:
-    """Two outputs for one path, also when they differ only in letter case, are an error."""
+    """Two outputs for one path, also when they differ only in letter case, are an error, and so
+    is an output where another one needs a folder (static/2024 and the articles of 2024)."""
     seen: dict[str, Output] = {}
     problems = []
     for out in outputs:
@@ -89,6 +90,19 @@ def find_collisions(outputs: list[Output]) -> list[Problem]:
                                   "改掉其中一个的 slug 或文件名"))
         else:
             seen[key] = out
+    folders: set[str] = set()                 # a file where another output needs a folder
+    for out in outputs:
+        parts = out.path.casefold().split("/")[:-1]
+        for i in range(len(parts), 0, -1):
+            folder = "/".join(parts[:i])
+            if folder in folders:
+                break                         # and so are the folders above it
+            folders.add(folder)
+            if folder in seen:
+                file = seen[folder]
+                problems.append(error(file.origin or file.path, 1,
+                                      f"输出文件 {file.path} 与 {out.origin or out.path} 需要的文件夹 {folder}/ 冲突 (a file where a folder is needed)",
+                                      "给其中一个换个名字"))
     return problems
 
 

@@ -309,10 +309,12 @@ def stage(output: Output, data: bytes, where: Staging) -> tuple[str, list]:
     return ("replace" if ours and os.path.lexists(current) else "add"), [output.key, st.st_size, st.st_mtime_ns]
 
 
-def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str]) -> str | None:
+def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str], leaving: set[str]) -> str | None:
     """A file we did not create at rel or at one of its folders (a file or a symlink where we need
     a folder), or None. Folders are looked at from the top, once each (`checked`): below one
-    that is missing there is nothing to look at, which is every file of a first build."""
+    that is missing there is nothing to look at, which is every file of a first build. Our own
+    files that this build removes (`leaving`) are not in the way: a static file may become a
+    folder of the same name, and a folder of ours a file."""
     parts = rel.split("/")[:-1]
     for i in range(1, len(parts) + 1):
         folder = "/".join(parts[:i])
@@ -320,15 +322,32 @@ def _foreign_in_the_way(out_dir: Path, rel: str, checked: dict[str, str]) -> str
         if state is None:
             try:
                 st = os.lstat(os.path.join(out_dir, folder))
-                state = "dir" if S_ISDIR(st.st_mode) else "foreign"    # lstat: a symlink is not a dir
+                state = "dir" if S_ISDIR(st.st_mode) else "leaving" if S_ISREG(st.st_mode) and folder in leaving \
+                    else "foreign"
             except OSError:
                 state = "missing"
             checked[folder] = state
-        if state == "missing":
+        if state in ("missing", "leaving"):      # (lstat: a symlink is not a dir)
             return None
         if state == "foreign":
             return folder
-    return rel if os.path.lexists(os.path.join(out_dir, rel)) else None
+    path = os.path.join(out_dir, rel)
+    if not os.path.lexists(path):
+        return None
+    if os.path.isdir(path) and not os.path.islink(path) and _only_leaving(out_dir, rel, leaving):
+        return None
+    return rel
+
+
+def _only_leaving(out_dir: Path, rel: str, leaving: set[str]) -> bool:
+    """Whether the folder rel holds nothing but our files that are being removed (and folders)."""
+    for folder, dirs, files in os.walk(os.path.join(out_dir, rel)):
+        base = Path(folder).relative_to(out_dir).as_posix()
+        if any(os.path.islink(os.path.join(folder, d)) for d in dirs):
+            return False
+        if any(f"{base}/{name}" not in leaving or os.path.islink(os.path.join(folder, name)) for name in files):
+            return False
+    return True
 
 
 def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
@@ -357,8 +376,9 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
 
     bad = [o for o in outputs if not check_path(o.path)]
     checked: dict[str, str] = {}
+    leaving = before - {o.path for o in outputs}
     clashes = [(o, hit) for o in outputs if o.path not in before and not bad
-               for hit in [_foreign_in_the_way(out_dir, o.path, checked)] if hit]
+               for hit in [_foreign_in_the_way(out_dir, o.path, checked, leaving)] if hit]
     if bad or clashes:
         raise PublishRefused(
             [error(o.origin or o.path, 1, f"输出路径不安全 (unsafe output path): {o.path!r}") for o in bad] +
@@ -454,6 +474,8 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         for rel in plan["remove"]:
             (backup / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(out_dir / rel, backup / rel)
+        for rel in plan["remove"]:                # before the adds: a file may take a folder's place
+            _prune((out_dir / rel).parent, out_dir)
         for tree in plan["add_trees"]:
             (out_dir / tree).parent.mkdir(parents=True, exist_ok=True)
             os.rename(staging / tree, out_dir / tree)
@@ -469,7 +491,5 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     journal.unlink()
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(backup, ignore_errors=True)
-    for rel in plan["remove"]:
-        _prune((out_dir / rel).parent, out_dir)
     report = WriteReport(tuple(written), tuple(unchanged), tuple(plan["remove"]))
     return report, {p: v for p, v in files.items()}

@@ -591,3 +591,36 @@ def test_a_worker_that_dies_is_a_clear_error_and_the_output_is_untouched(tmp_pat
     assert "worker process died" in problems[0].message and "--jobs 1" in problems[0].hint
     assert snapshot(out) == before
     assert not [p.name for p in out.parent.iterdir() if "staging" in p.name]
+
+
+def test_a_static_file_may_become_a_folder_of_the_same_name_and_back(tmp_path):
+    site = write_site(tmp_path / "site", two_articles(**{"static/docs": "一个文件"}))
+    _, out = build_site(site)
+    (site / "static/docs").unlink()
+    (site / "static/docs").mkdir()
+    (site / "static/docs/index.html").write_text("一个文件夹", "utf-8")
+    build_site(site)
+    assert (out / "docs/index.html").read_text("utf-8") == "一个文件夹"
+    (site / "static/docs/index.html").unlink()
+    (site / "static/docs").rmdir()
+    (site / "static/docs").write_text("又是文件", "utf-8")
+    result, _ = build_site(site)
+    assert (out / "docs").read_text("utf-8") == "又是文件" and result.report.removed == ("docs/index.html",)
+    # but a folder holding a file the tool did not write is not replaced
+    (site / "static/docs").unlink()
+    (site / "static/docs").mkdir()
+    (site / "static/docs/index.html").write_text("文件夹", "utf-8")
+    build_site(site)
+    (out / "docs/mine.txt").write_text("编辑自己放的", "utf-8")
+    (site / "static/docs/index.html").unlink()
+    (site / "static/docs").rmdir()
+    (site / "static/docs").write_text("文件", "utf-8")
+    problems = problems_of(site)
+    assert "不会覆盖" in problems[0].message
+    assert (out / "docs/mine.txt").read_text("utf-8") == "编辑自己放的"
+
+
+def test_a_static_file_named_like_a_generated_folder_is_an_error_not_a_crash(tmp_path):
+    site = write_site(tmp_path / "site", two_articles(**{"static/2024": "x"}))
+    problems = problems_of(site, cache=False)
+    assert any("冲突" in p.message and "2024" in p.message for p in problems), problems
