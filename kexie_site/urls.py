@@ -8,15 +8,16 @@ All of them are ASCII: slugs come from pinyin, and anything else is percent-enco
 from __future__ import annotations
 
 import posixpath
-from html import escape
 import re
 from datetime import datetime
+from html import escape
 from urllib.parse import quote, unquote, urlsplit
 
 from .text import slugify
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 LINK_PREFIX = "#kexie-link-"
+LINK_RE = re.compile(f' href="{re.escape(LINK_PREFIX)}([0-9a-f]+)-([0-9]+)"')   # a placeholder's attribute
 
 HOME = ""
 ARCHIVE = "archive/"
@@ -144,14 +145,15 @@ def fill_links(html: str, token: str, hrefs: list[str]) -> str:
     article is not published) loses the attribute and stays as text."""
     if not token:
         return html
-    pattern = re.compile(f' href="{re.escape(LINK_PREFIX + token)}-(\\d+)"')
 
     def put(m: re.Match) -> str:
-        n = int(m.group(1))
+        if m.group(1) != token:
+            return m.group(0)
+        n = int(m.group(2))
         href = hrefs[n] if n < len(hrefs) else ""
         return f' href="{escape(href, quote=True)}"' if href else ""
 
-    return pattern.sub(put, html)
+    return LINK_RE.sub(put, html)
 
 
 def resolve_local(doc_path: str, src: str) -> str | None:
