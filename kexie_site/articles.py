@@ -81,15 +81,17 @@ def work(job: Job, settings: Settings) -> Done:
     done = Done(source.path, doc=replace(doc, body=""), parse_problems=found,
                 doc_json=doc_to_json(doc, found) if job.parse else "")
     if job.render and is_published(doc, settings.now, settings.drafts, settings.future):
-        from .markup import render
+        from .markup import MAX_NESTING, render
+        from .mdext import NestingTooDeep
 
         tick = time.perf_counter()
         try:
             out, problems, lookups = render(doc, settings.images, settings.base_path, settings.summary_length)
-        except RecursionError:
+        except (NestingTooDeep, RecursionError) as exc:
+            line = doc.body_line + exc.line if isinstance(exc, NestingTooDeep) else doc.body_line
             done = replace(done, render_problems=(error(
-                source.path, doc.body_line, "正文嵌套太深，无法排版 (nesting too deep to render)",
-                "减少列表或引用的嵌套层数（几十层以内）"),))
+                source.path, line, "列表或引用嵌套太深，无法排版 (nesting too deep to render)",
+                f"减少列表或引用的嵌套层数（最多约 {MAX_NESTING // 2} 层）"),))
         except Exception as exc:  # a Markdown or extension bug: name the article, do not stop the others
             done = replace(done, render_problems=(error(
                 source.path, doc.body_line, f"排版出错 (Markdown failed): {type(exc).__name__}: {exc}",

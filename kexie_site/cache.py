@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import Problem
 from .model import ArticleDoc, Heading, Meta, Rendered
 
-SCHEMA = 8
+SCHEMA = 9
 TABLES = (
     "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, warning
+from .markup import heading_lookalikes
 from .model import ArticleDoc, Site
 from .text import zh_date
 
@@ -50,6 +51,9 @@ def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: st
         found.append(warning(path, 1, "没有写 summary，自动摘要不理想 (missing summary; the automatic one is poor)",
                              f"自动摘要是：“{auto_summary}”；在 front matter 里写一句 summary: …"))
     body, first = body_of(text)
+    for line in heading_lookalikes(body):
+        found.append(warning(path, first + line, "看起来像标题，但 # 后面没有空格，会显示成普通文字 (looks like a heading: add a space after #)",
+                             "写成 “## 标题”（# 和文字之间加一个空格）；话题标签 #科普中国# 不受影响"))
     for m in IMAGE_RE.finditer(body):
         if not m.group(1).strip():
             found.append(warning(path, _line(body, m.start(), first), f"图片没有替代文字 (image without alt text): {m.group(2)}",

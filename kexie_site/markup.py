@@ -1,38 +1,56 @@
-"""ArticleDoc → Rendered: Markdown to HTML with the Chinese extensions, plus text metrics.
+"""ArticleDoc → Rendered: Markdown to HTML with the Chinese rules, plus text metrics.
 
-One Markdown instance per process (they keep state: `reset()` between documents). The result
-depends only on the document, the published URLs of the images it uses and MARKDOWN_SETTINGS,
-so it can be cached per file.
+The engine is markdown-it-py with the CommonMark preset, GFM tables, strikethrough, task lists
+and bare-URL links (linkify-it-py), footnotes and formulas (mdit-py-plugins), our Chinese rules
+(cjk.py) and the site's rules (mdext.py). One parser per process, built once: it keeps nothing
+between documents (what one render finds goes to its own `mdext.Env`). The result depends only
+on the document, the published URLs of the images it uses and MARKDOWN_SETTINGS, so it can be
+cached per file.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from typing import Mapping
 
 import lxml.etree
 import lxml.html
-import markdown
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 from . import urls
-from .urls import resolve_local
+from .cjk import cjk_plugin, is_chinese
 from .errors import Problem, error, warning
-from .mdext import ChineseExtension, Toc
+from .mdext import ENV_KEY, Env, NestingTooDeep, site_plugin
 from .model import ArticleDoc, Heading, Rendered
 from .sanitize import sanitize_html
 from .text import count_text, reading_minutes, slugify, summarize
+from .urls import resolve_local
 
-EXTENSIONS = ("tables", "footnotes", "fenced_code", "toc")
+# Past this depth of blocks (a list level is two, a quote one) the article is refused at the
+# line where it happens: deeper, markdown-it would drop the rest, and Python would run out of stack.
+MAX_NESTING = 50
 MARKDOWN_SETTINGS = {
-    "extensions": EXTENSIONS,
-    "toc": {"permalink": False, "toc_depth": "2-4"},
-    "footnotes": {"BACKLINK_TITLE": "返回正文"},
+    "engine": [f"{name} {version(name)}" for name in ("markdown-it-py", "mdit-py-plugins", "linkify-it-py", "latex2mathml")],
+    "preset": "commonmark",
+    "rules": ["table", "strikethrough", "linkify", "footnote", "tasklists", "dollarmath", "cjk"],
+    "max_nesting": MAX_NESTING,
 }
-_FOOTNOTES = lxml.etree.XPath('.//div[contains(concat(" ", @class, " "), " footnote ")]|.//sup[@class="footnote-ref"]')
-SUMMARY_SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "figure", "script", "style"}
+_FOOTNOTES = lxml.etree.XPath(
+    './/section[contains(concat(" ", @class, " "), " footnotes ")]'
+    '|.//hr[contains(concat(" ", @class, " "), " footnotes-sep ")]|.//sup[@class="footnote-ref"]')
+SUMMARY_SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "figure", "script", "style", "math"}
+# Elements whose start and end separate text (the rest run on: <strong>, <a> …).
+BLOCKS = {
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+    "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
 
 
 @dataclass(frozen=True)
@@ -42,81 +60,108 @@ class ImageInfo:
     height: int = 0
 
 
-def heading_id(value: str, separator: str = "-") -> str:
+def heading_id(value: str) -> str:
     """Ids for headings: pinyin for Chinese headings, ASCII, stable; never empty."""
     return slugify(value, 40) or "section"
 
 
-def _without_pygments() -> None:
-    """fenced_code imports codehilite, which loads Pygments' table of every lexer (50 ms) when
-    Pygments happens to be installed. We never highlight (codehilite is not among EXTENSIONS),
-    so codehilite is imported with Pygments out of reach, unless something has loaded either."""
-    if "codehilite" in EXTENSIONS or "markdown.extensions.codehilite" in sys.modules or "pygments" in sys.modules:
-        return
-    sys.modules["pygments"] = None          # makes `import pygments` fail: codehilite then goes without
-    try:
-        import markdown.extensions.codehilite  # noqa: F401
-    finally:
-        del sys.modules["pygments"]
-
-
-def new_markdown(fast: bool = True) -> tuple[markdown.Markdown, ChineseExtension]:
-    """A Markdown instance with our extensions. fast=False is the reference it must agree with:
-    the stock toc extension, and every inline pattern tried on every document.
-
-    The fast one gets its extensions as objects: named ones make Python-Markdown look through
-    the entry points of every installed package first."""
-    ours = ChineseExtension()
-    toc = MARKDOWN_SETTINGS["toc"]
-    configs = {"toc": {**toc, "slugify": heading_id}, "footnotes": MARKDOWN_SETTINGS["footnotes"]}
-    extensions: list = list(EXTENSIONS)
-    if fast:
-        _without_pygments()
-        from markdown.extensions.fenced_code import FencedCodeExtension
-        from markdown.extensions.footnotes import FootnoteExtension
-        from markdown.extensions.tables import TableExtension
-
-        made = {"tables": TableExtension, "footnotes": FootnoteExtension, "fenced_code": FencedCodeExtension, "toc": Toc}
-        extensions = [made[name](**configs.get(name, {})) for name in EXTENSIONS]
-    md = markdown.Markdown(extensions=[*extensions, ours], extension_configs=configs, output_format="html")
-    if not fast:
-        md.preprocessors.deregister("kexie_inline_filter")
-    return md, ours
+def new_parser() -> MarkdownIt:
+    """The site's Markdown parser (a new one: plugins install their rules per instance)."""
+    md = MarkdownIt("commonmark", {"linkify": True})
+    md.options["maxNesting"] = MAX_NESTING
+    md.enable(["table", "strikethrough", "linkify"])
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin, enabled=False, label=True)
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
+           allow_blank_lines=False)
+    md.use(cjk_plugin)
+    md.use(site_plugin, slugify=heading_id)
+    return md
 
 
 @lru_cache(maxsize=1)
-def _markdown() -> tuple[markdown.Markdown, ChineseExtension]:
-    return new_markdown()
+def _parser() -> MarkdownIt:
+    return new_parser()
 
 
-def _line_of(doc: ArticleDoc, needle: str) -> int:
-    index = doc.body.find(needle)
-    return doc.body_line + (doc.body[:index].count("\n") if index >= 0 else 0)
+def to_html(text: str) -> str:
+    """The HTML the site's parser makes of Markdown text, before the sanitizer and without the
+    per-document work (image URLs, article links): what the CommonMark spec tests check."""
+    return _parser().render(text, {ENV_KEY: Env()})
 
 
-def _link_line(doc: ArticleDoc, href: str, seen: int) -> int:
-    """The line of the link to href that comes after `seen` others to it: where the Markdown
-    gives it as a link target ("](href" or "]: href", backslash escapes allowed), else where it
-    first appears."""
-    loose = "".join("\\\\?" + re.escape(ch) for ch in href)
-    found = list(re.finditer(r"\]\(\s*<?" + loose + r"|^\s{0,3}\[[^\]]+\]:\s*<?" + loose, doc.body, re.M))
-    if found:
-        index = found[min(seen, len(found) - 1)].start()
-        return doc.body_line + doc.body.count("\n", 0, index)
-    return _line_of(doc, href)
+HEADING_LOOKALIKE_RE = re.compile(r"#{1,6}[^#\s]")
+WEIBO_TOPIC_RE = re.compile(r"#[^#\s][^#\n]*#")        # #科普中国#: a topic, not a heading
+
+
+def heading_lookalikes(body: str) -> list[int]:
+    """The (0-based) body lines of a paragraph that start like a heading without its space
+    (`#标题`): CommonMark makes them text, which an editor rarely means."""
+    try:
+        tokens = _parser().parse(body, {ENV_KEY: Env()})
+    except NestingTooDeep:
+        return []                    # the build reports that
+    found = []
+    for i, token in enumerate(tokens):
+        if token.type == "inline" and token.map and i and tokens[i - 1].type == "paragraph_open":
+            for n, line in enumerate(token.content.split("\n")):
+                if HEADING_LOOKALIKE_RE.match(line) and not WEIBO_TOPIC_RE.match(line):
+                    found.append(token.map[0] + n)
+    return found
+
+
+def _join(pieces: list[str]) -> str:
+    """Text pieces of separate blocks joined: nothing between two Chinese characters (a space
+    there would show), one space otherwise."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and not (is_chinese(out[-1][-1]) and is_chinese(piece[0])):
+            out.append(" ")
+        out.append(piece)
+    return "".join(out)
+
+
+def _block_texts(root) -> list[str]:
+    """The text of an element, one piece per run of text between block boundaries, white space
+    folded. Walks without recursion (raw HTML may nest deeply)."""
+    pieces: list[str] = []
+    run: list[str] = []
+
+    def cut() -> None:
+        text = " ".join("".join(run).split())
+        if text:
+            pieces.append(text)
+        run.clear()
+
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else None
+        if event == "start":
+            if tag in BLOCKS:
+                cut()
+            if tag and element.text:
+                run.append(element.text)
+        else:
+            if tag in BLOCKS:
+                cut()
+            if element is not root and element.tail:
+                run.append(element.tail)
+    cut()
+    return pieces
 
 
 def plain_text(html: str) -> tuple[str, str]:
-    """(all the text, the text of the prose blocks) of an HTML fragment."""
+    """(all the text, the text of the prose blocks) of an HTML fragment, without footnotes;
+    blocks are joined with a space, or with nothing between Chinese text."""
     if not html.strip():
         return "", ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     if "footnote" in html:                   # their class says so
         for note in _FOOTNOTES(root):
             note.drop_tree()
-    everything = root.text_content()
-    prose = [block.text_content() for block in root if isinstance(block.tag, str) and block.tag not in SUMMARY_SKIP]
-    return everything, " ".join(prose)
+    everything = _join(_block_texts(root))
+    prose = [piece for block in root if isinstance(block.tag, str) and block.tag not in SUMMARY_SKIP
+             for piece in _block_texts(block)]
+    return everything, _join(prose)
 
 
 def lookups_valid(lookups: list, images: Mapping[str, ImageInfo]) -> bool:
@@ -130,11 +175,12 @@ def lookups_valid(lookups: list, images: Mapping[str, ImageInfo]) -> bool:
 
 def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
            summary_length: int) -> tuple[Rendered, tuple[Problem, ...], list]:
-    """(rendered article, problems, the image lookups the result depends on)."""
+    """(rendered article, problems, the image lookups the result depends on).
+    Raises NestingTooDeep (with the body line) for an article nested past MAX_NESTING."""
     problems: list[Problem] = []
     lookups: list = []
 
-    def resolver(src: str):
+    def resolver(src: str, line: int):
         target = resolve_local(doc.path, src)
         if target is None:
             return None
@@ -142,11 +188,11 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
         if target:
             lookups.append([target, [info.url, info.width, info.height] if info else None])
         if target == "":
-            problems.append(error(doc.path, _line_of(doc, src), f"图片 {src!r} 指向 content/ 之外 (image outside the site)",
+            problems.append(error(doc.path, doc.body_line + line, f"图片 {src!r} 指向 content/ 之外 (image outside the site)",
                                   "把图片放进 content/ 目录下，用相对路径引用"))
             return None
         if info is None:
-            problems.append(warning(doc.path, _line_of(doc, src), f"图片文件不存在 (image not found): {src}",
+            problems.append(warning(doc.path, doc.body_line + line, f"图片文件不存在 (image not found): {src}",
                                     f"检查文件名和路径：应该在 content/{target}"))
             return None
         return urls.href(base_path, info.url), info.width, info.height, target
@@ -154,7 +200,7 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
     links: list[tuple[str, str, int]] = []
     token = []
 
-    def linker(href: str) -> str | None:
+    def linker(href: str, line: int) -> str | None:
         """A relative link to a Markdown file inside content/ links to that article: a
         placeholder now, its URL once the site is assembled (urls.fill_links)."""
         if not urls.is_article_link(href):
@@ -164,37 +210,21 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
             return None                  # not a relative file path: left as written
         if not token:                    # the body cannot hold a hash of itself
             token.append(hashlib.sha256(doc.body.encode("utf-8")).hexdigest()[:16])
-        seen = sum(1 for _, written, _ in links if written == href)
         # a target outside content/ ("") is no article: never found, reported like a missing one
-        links.append((f"{urls.CONTENT_DIR}/{target}" if target else "", href, _link_line(doc, href, seen)))
+        links.append((f"{urls.CONTENT_DIR}/{target}" if target else "", href, doc.body_line + line))
         return urls.link_placeholder(token[0], len(links) - 1)
 
-    md, ours = _markdown()
-    md.reset()
-    ours.reset()
-    ours.resolver, ours.linker = resolver, linker
-    try:
-        html = sanitize_html(md.convert(doc.body))
-    except BaseException:
-        _markdown.cache_clear()      # a conversion cut short leaves state behind (the block parser's)
-        raise
-    finally:
-        ours.resolver = ours.linker = None
-    headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
+    env = Env(resolver=resolver, linker=linker)
+    html = sanitize_html(_parser().render(doc.body, {ENV_KEY: env}))
+    for line, formula, why in env.bad_math:
+        problems.append(warning(doc.path, doc.body_line + line, f"公式无法转换，按代码显示 (formula not converted: {why}): {formula}",
+                                "检查 LaTeX 写法：括号是否成对，命令是否拼写正确"))
     everything, prose = plain_text(html)
     han, words = count_text(everything)
     rendered = Rendered(
-        html=html, text=everything, headings=headings, images=tuple(ours.images),
+        html=html, text=everything, headings=tuple(Heading(*h) for h in env.headings), images=tuple(env.images),
         han=han, words=words, reading_minutes=reading_minutes(han, words),
         auto_summary=summarize(prose or everything, summary_length),
         links=tuple(links), link_token=token[0] if token else "",
     )
-    return rendered, tuple(problems), lookups
-
-
-def _flatten(tokens) -> list[Heading]:
-    out = []
-    for token in tokens:
-        out.append(Heading(token["level"], token["id"], re.sub(r"<[^>]+>", "", token.get("name", ""))))
-        out.extend(_flatten(token.get("children", [])))
-    return out
+    return rendered, tuple(sorted(problems, key=lambda p: p.line)), lookups

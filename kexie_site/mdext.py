@@ -1,227 +1,233 @@
-"""Python-Markdown extensions that make Markdown right for Chinese.
+"""The site's own markdown-it rules, installed per parser instance by `site_plugin`.
 
-- CjkLineBreaks: a line break inside a paragraph between two CJK characters is dropped (browsers
-  would show it as a space); between Latin words it stays.
-- Inline patterns a document cannot use are left out for it: Python-Markdown tries every inline
-  pattern on every run of text, which is most of its time on Chinese prose with little markup.
-- Links to other articles: a link the `linker` claims (a relative link to a Markdown file) gets
-  the href it returns (a placeholder: the article's URL is known only once the site is assembled).
-- Figures: an image with a title standing alone in its paragraph becomes <figure> with
-  <figcaption>; every local image gets its published URL, loading="lazy", decoding="async" and,
-  where the file is known, width and height. Images are reported to the caller.
+Everything that depends on one document goes through `Env`, the env object markdown-it hands to
+every rule of one render: it holds the callbacks for images and article links, and collects
+headings, images and problems. The parser itself keeps nothing between documents.
+
+- Nesting: past `maxNesting`, markdown-it drops the rest of a list or quote without a word;
+  here that is `NestingTooDeep` at the line where it happens.
+- Lines: images, links and formulas get the (0-based) body line they are on.
+- Heading ids in pinyin, unique (`x`, `x_1`, `x_2`, as the site has always made them), and the
+  h2–h4 headings for the page's table of contents.
+- Figures: an image with a title alone in its paragraph becomes <figure> with <figcaption>;
+  local images get their published URL, width and height, loading="lazy", decoding="async".
+- Links to other articles' Markdown files: the href the linker returns (a placeholder).
+- Formulas ($…$ and $$…$$, dollarmath) become MathML (latex2mathml) on the server; one that does
+  not convert is a warning and is shown as code.
+- Footnotes' back links say where they go (返回正文).
 """
 from __future__ import annotations
 
-import html
 import re
-import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
-from markdown import Extension
-from markdown.extensions.toc import TocExtension, TocTreeprocessor
-from markdown.inlinepatterns import DelimiterProcessor
-from markdown.postprocessors import Postprocessor
-from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
-from markdown.util import Registry
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.parser_block import ParserBlock
+from markdown_it.token import Token
 
-CJK = (
-    "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u32ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2018\u2019\u201c\u201d\u2026\u2014"
-    "\U00020000-\U0003134f"
-)
-INLINE_TAG = r"</?(?:strong|em|b|i|a|code|span|sup|sub|mark|del|ins|abbr|small|u|s)\b[^>]*>"
-LEFT_RE = re.compile(f"[{CJK}](?:{INLINE_TAG})*$")        # a CJK character, then only inline tags
-RIGHT_RE = re.compile(f"[ \\t]*(?:{INLINE_TAG})*[{CJK}]")  # spaces and inline tags, then a CJK character
-PRE_RE = re.compile(r"(<pre\b.*?</pre>)", re.S)
+# resolver(src as written, line) -> (published src, width, height, content path) or None
+Resolver = Callable[[str, int], "tuple[str, int, int, str] | None"]
+# linker(href as written, line) -> the href to put instead, or None to leave the link as it is
+Linker = Callable[[str, int], "str | None"]
 
-# resolver(src) -> (published src, width, height, content path) or None for images left as written
-Resolver = Callable[[str], "tuple[str, int, int, str] | None"]
-# linker(href) -> the href to put instead, or None for links left as written
-Linker = Callable[[str], "str | None"]
+TOC_LEVELS = (2, 4)
+BACKLINK_TITLE = "返回正文"
+UNCONVERTED_RE = re.compile(r">\\[A-Za-z]+<")     # latex2mathml shows an unknown command as such
 
 
-def join_cjk_lines(text: str) -> str:
-    """Drop each line break (and the indentation after it) that has CJK on both sides, inline
-    tags allowed in between. Looks only at the line breaks, so it costs little."""
-    out, start = [], 0
-    index = text.find("\n")
-    while index != -1:
-        right = RIGHT_RE.match(text, index + 1)
-        if right and LEFT_RE.search(text, max(start, index - 300), index):
-            spaces = len(right.group(0)) - len(right.group(0).lstrip(" \t"))
-            out.append(text[start:index])
-            start = index + 1 + spaces
-        index = text.find("\n", index + 1)
-    out.append(text[start:])
+ENV_KEY = "kexie"
+
+
+class NestingTooDeep(Exception):
+    def __init__(self, line: int):
+        super().__init__(f"nesting too deep at line {line}")
+        self.line = line        # 0-based, in the text given to the parser
+
+
+@dataclass
+class Env:
+    """One render's callbacks and findings (in markdown-it's env, under ENV_KEY)."""
+    resolver: Resolver | None = None
+    linker: Linker | None = None
+    headings: list = field(default_factory=list)        # (level, id, text) of h2–h4
+    images: list = field(default_factory=list)          # content paths of local images, in order
+    bad_math: list = field(default_factory=list)        # (line, formula, reason)
+
+
+class GuardedBlockParser(ParserBlock):
+    """markdown-it's block parser, but content past maxNesting is an error, not silently lost."""
+
+    def tokenize(self, state, startLine: int, endLine: int) -> None:
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(startLine)
+            if line < endLine and state.sCount[line] >= state.blkIndent:
+                raise NestingTooDeep(line)
+        super().tokenize(state, startLine, endLine)
+
+
+def _env(state) -> Env:
+    """This render's Env: markdown-it's env is a dict (plugins keep their own keys in it)."""
+    found = state.env.get(ENV_KEY)
+    if found is None:
+        found = state.env[ENV_KEY] = Env()
+    return found
+
+
+def _mark_lines(state) -> None:
+    """Core rule: the body line of each image, link and inline formula (inline children carry
+    no map of their own: count the line breaks before them in their block)."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children or not block.map:
+            continue
+        line = block.map[0]
+        for child in block.children:
+            kind = child.type
+            if kind in ("softbreak", "hardbreak"):
+                line += 1
+            elif kind in ("image", "link_open", "math_inline"):
+                child.meta["line"] = line
+                line += child.content.count("\n")
+            elif kind == "html_inline":
+                line += child.content.count("\n")
+
+
+def _plain(children: list[Token]) -> str:
+    out = []
+    for token in children:
+        if token.type in ("text", "code_inline", "text_special", "math_inline"):
+            out.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif token.type == "image" and token.children:
+            out.append(_plain(token.children))
     return "".join(out)
 
 
-# When each of Python-Markdown's inline patterns can match. Inline patterns only ever see pieces
-# of the text the preprocessors leave (stashed HTML blocks and fenced code are placeholders by
-# then), and only between line breaks of it, so a pattern whose characters are absent from that
-# text cannot match. The reference patterns only match a reference defined in the document
-# ("[id]: url"). Patterns not listed here (from other extensions) always run.
-TRIGGERS: dict[str, Callable[[str], bool]] = {
-    "backtick": lambda t: "`" in t,
-    "escape": lambda t: "\\" in t,
-    "footnote": lambda t: "[^" in t,
-    "reference": lambda t: "]:" in t,
-    "link": lambda t: "[" in t,
-    "image_link": lambda t: "![" in t,
-    "image_reference": lambda t: "![" in t and "]:" in t,
-    "short_reference": lambda t: "]:" in t,
-    "short_image_ref": lambda t: "![" in t and "]:" in t,
-    "autolink": lambda t: "<" in t,
-    "automail": lambda t: "<" in t,
-    "html": lambda t: "<" in t,
-    "entity": lambda t: "&" in t,
-    "linebreak": lambda t: "  \n" in t,
-}
+def _unique(value: str, used: set[str]) -> str:
+    """value, or value_1, value_2 … (Python-Markdown's rule, so published anchors stay)."""
+    while value in used:
+        m = re.match(r"^(.*)_([0-9]+)$", value)
+        value = f"{m.group(1)}_{int(m.group(2)) + 1}" if m else f"{value}_1"
+    used.add(value)
+    return value
 
 
-class InlinePatternFilter(Preprocessor):
-    """Runs after the other preprocessors and gives the inline stage only the patterns that can
-    match in this document. The output is the same as with every pattern; it is only faster."""
-
-    def __init__(self, md):
-        super().__init__(md)
-        self.registries: dict[tuple[str, ...], Registry] = {}
-
-    @staticmethod
-    def _can_match(name: str, pattern, text: str) -> bool:
-        if isinstance(pattern, DelimiterProcessor):       # emphasis: * and _ (and any added)
-            return any(token in text for token in pattern.tokens)
-        test = TRIGGERS.get(name)
-        return test is None or test(text)
-
-    def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        full = self.md.inlinePatterns
-        ordered = sorted(full._priority, key=lambda item: item.priority, reverse=True)   # noqa: SLF001 (a copy)
-        key = tuple(item.name for item in ordered if self._can_match(item.name, full[item.name], text))
-        registry = self.registries.get(key)
-        if registry is None:
-            registry = Registry()
-            for item in ordered:
-                if item.name in key:
-                    registry.register(full[item.name], item.name, item.priority)
-            self.registries[key] = registry
-        self.md.treeprocessors["inline"].inlinePatterns = registry
-        toc = self.md.treeprocessors["toc"] if "toc" in self.md.treeprocessors else None
-        if isinstance(toc, HeadingsToc):
-            toc.wanted = bool(toc.marker) and toc.marker in text
-        return lines
+def _heading_ids(slugify: Callable[[str], str]):
+    def rule(state) -> None:
+        env, used = _env(state), set()
+        tokens = state.tokens
+        for i, token in enumerate(tokens):
+            if token.type != "heading_open":
+                continue
+            text = " ".join(_plain(tokens[i + 1].children or []).split())
+            anchor = _unique(slugify(text), used)
+            token.attrSet("id", anchor)
+            level = int(token.tag[1])
+            if TOC_LEVELS[0] <= level <= TOC_LEVELS[1]:
+                env.headings.append((level, anchor, text))
+    return rule
 
 
-class HeadingsToc(TocTreeprocessor):
-    """The toc extension's heading ids and toc_tokens, but its table-of-contents HTML only for a
-    document that asks for it with the marker ([TOC]): building, serializing and placing that
-    HTML was half of the extension's time, and pages show their own list of headings."""
-    wanted = True
-
-    def build_toc_div(self, toc_list):
-        return super().build_toc_div(toc_list) if self.wanted else etree.Element("div")
-
-    def replace_marker(self, root, elem) -> None:
-        if self.wanted:
-            super().replace_marker(root, elem)
-
-
-class Toc(TocExtension):
-    TreeProcessorClass = HeadingsToc
-
-
-class CjkLineBreakPostprocessor(Postprocessor):
-    def run(self, text: str) -> str:
-        pieces = PRE_RE.split(text)
-        for i in range(0, len(pieces), 2):       # odd pieces are <pre> blocks: left alone
-            pieces[i] = join_cjk_lines(pieces[i])
-        return "".join(pieces)
-
-
-ENTITY_RE = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);", re.I)
-
-
-def _as_written(md, value: str) -> str:
-    """A URL as the page will have it: these tree processors run before Python-Markdown puts
-    back backslash-escaped characters (`my\\_file.md`), and an entity (`&amp;`) in a URL is
-    published as such, to be read by the browser."""
-    unescape = md.treeprocessors["unescape"] if "unescape" in md.treeprocessors else None
-    if unescape is not None:
-        value = unescape.unescape(value)
-    return ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), value) if "&" in value else value
+def _references(state) -> None:
+    """Core rule: local images get their published URL and size; links to articles their
+    placeholder; an image with a title alone in a paragraph becomes a figure."""
+    env = _env(state)
+    md = state.md
+    tokens = state.tokens
+    for i, block in enumerate(tokens):
+        if block.type != "inline" or not block.children:
+            continue
+        for child in block.children:
+            if child.type == "image":
+                _image(md, env, child)
+            elif child.type == "link_open" and env.linker is not None and child.info != "auto":
+                href = child.attrGet("href")
+                if href:
+                    replaced = env.linker(md.normalizeLinkText(href), child.meta.get("line", 0))
+                    if replaced is not None:
+                        child.attrSet("href", replaced)
+        children = block.children
+        if (len(children) == 1 and children[0].type == "image" and children[0].attrGet("title")
+                and 0 < i < len(tokens) - 1 and tokens[i - 1].type == "paragraph_open"
+                and not tokens[i - 1].hidden):
+            image = children[0]
+            image.meta["caption"] = image.attrGet("title")
+            del image.attrs["title"]
+            tokens[i - 1].tag = tokens[i + 1].tag = "figure"
 
 
-class _OursTreeprocessor(Treeprocessor):
-    """A tree processor that reads the callbacks of our extension (set per document)."""
-
-    def __init__(self, md, extension: "ChineseExtension"):
-        super().__init__(md)
-        self.extension = extension
-
-
-class ArticleLinkTreeprocessor(_OursTreeprocessor):
-    def run(self, root: etree.Element) -> None:
-        linker = self.extension.linker
-        if linker is None:
-            return
-        for a in root.iter("a"):
-            href = a.get("href")
-            if href:
-                replaced = linker(_as_written(self.md, href))
-                if replaced is not None:
-                    a.set("href", replaced)
+def _image(md: MarkdownIt, env: Env, image: Token) -> None:
+    src = image.attrGet("src") or ""
+    found = env.resolver(md.normalizeLinkText(src), image.meta.get("line", 0)) if env.resolver and src else None
+    if found:
+        url, width, height, content_path = found
+        image.attrSet("src", url)
+        if width and height:
+            image.attrSet("width", str(width))
+            image.attrSet("height", str(height))
+        if content_path not in env.images:
+            env.images.append(content_path)
+    image.attrSet("loading", "lazy")
+    image.attrSet("decoding", "async")
 
 
-class FigureTreeprocessor(_OursTreeprocessor):
-    def run(self, root: etree.Element) -> None:
-        used = self.extension.images
-        resolver = self.extension.resolver
-        for img in root.iter("img"):
-            src = img.get("src", "")
-            found = resolver(_as_written(self.md, src)) if resolver else None
-            if found:
-                url, width, height, content_path = found
-                img.set("src", url)
-                if width and height and not img.get("width"):
-                    img.set("width", str(width))
-                    img.set("height", str(height))
-                if content_path not in used:
-                    used.append(content_path)
-            img.set("loading", "lazy")
-            img.set("decoding", "async")
-        for parent in root.iter():
-            for index, p in enumerate(list(parent)):
-                if p.tag != "p" or len(p) != 1 or (p.text or "").strip():
-                    continue
-                img = p[0]
-                if img.tag != "img" or not img.get("title") or (img.tail or "").strip():
-                    continue
-                figure = etree.Element("figure")
-                caption = img.attrib.pop("title")
-                img.tail = None
-                figure.append(img)
-                figcaption = etree.SubElement(figure, "figcaption")
-                figcaption.text = caption
-                figure.tail = p.tail
-                parent.remove(p)
-                parent.insert(index, figure)
+def _render_image(self, tokens, idx, options, env) -> str:
+    html = self.image(tokens, idx, options, env)
+    caption = tokens[idx].meta.get("caption")
+    return html + f"<figcaption>{escapeHtml(caption)}</figcaption>" if caption else html
 
 
-class ChineseExtension(Extension):
-    def __init__(self, **kwargs):
-        self.resolver: Resolver | None = None
-        self.linker: Linker | None = None
-        self.images: list[str] = []
-        super().__init__(**kwargs)
+@lru_cache(maxsize=4096)
+def to_mathml(latex: str, display: bool) -> tuple[str, str]:
+    """(MathML, "") or ("", why it did not convert)."""
+    from latex2mathml.converter import convert
 
-    def reset(self) -> None:
-        self.images = []
+    try:
+        mathml = convert(latex.strip(), display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises its own errors and plain ones alike
+        return "", type(exc).__name__
+    unknown = UNCONVERTED_RE.search(mathml)
+    if unknown:
+        return "", f"unknown command {unknown.group(0)[1:-1]}"
+    return mathml, ""
 
-    def extendMarkdown(self, md) -> None:
-        md.registerExtension(self)
-        md.preprocessors.register(InlinePatternFilter(md), "kexie_inline_filter", 0)
-        md.treeprocessors.register(FigureTreeprocessor(md, self), "kexie_figures", 15)
-        md.treeprocessors.register(ArticleLinkTreeprocessor(md, self), "kexie_article_links", 14)
-        md.postprocessors.register(CjkLineBreakPostprocessor(md), "kexie_cjk_breaks", 5)
+
+def _render_math(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    display = token.type == "math_block"
+    mathml, why = to_mathml(token.content, display)
+    if mathml:
+        return mathml + "\n" if display else mathml
+    line = token.map[0] if token.map else token.meta.get("line", 0)
+    if ENV_KEY in env:
+        env[ENV_KEY].bad_math.append((line, token.content.strip(), why))
+    code = f'<code class="language-latex">{escapeHtml(token.content.strip())}</code>'
+    return f"<pre>{code}</pre>\n" if display else code
+
+
+def _render_backlink(self, tokens, idx, options, env) -> str:
+    ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    if tokens[idx].meta["subId"] > 0:
+        ident += f":{tokens[idx].meta['subId']}"
+    return f' <a href="#fnref{ident}" class="footnote-backref" title="{BACKLINK_TITLE}">\u21a9\ufe0e</a>'
+
+
+def site_plugin(md: MarkdownIt, slugify: Callable[[str], str]) -> None:
+    """Installs the site's rules. Call it after the plugins whose tokens it renders (dollarmath,
+    footnote): its render rules replace theirs. The guarded block parser takes over the rules
+    the block parser has, and shares them."""
+    guarded = GuardedBlockParser()
+    guarded.ruler = md.block.ruler
+    md.block = guarded
+    md.core.ruler.after("inline", "kexie_lines", _mark_lines)     # before line breaks are dropped
+    md.core.ruler.push("kexie_heading_ids", _heading_ids(slugify))
+    md.core.ruler.push("kexie_references", _references)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("math_inline", _render_math)
+    md.add_render_rule("math_block", _render_math)
+    md.add_render_rule("footnote_anchor", _render_backlink)
+    md.add_render_rule("s_open", lambda *_: "<del>")        # struck text is deleted text, as in GFM
+    md.add_render_rule("s_close", lambda *_: "</del>")

@@ -1,7 +1,8 @@
 """Article HTML is cleaned with an allowlist (nh3, the Ammonia sanitizer) before it is published.
 
 Raw HTML in Markdown keeps only the tags and attributes below; scripts, styles, event handlers,
-iframes and forms are removed; `javascript:`, `vbscript:` and `data:` links lose their URL
+iframes and forms are removed (a checkbox stays: task lists are disabled checkboxes); MathML
+(formulas are converted on the server) keeps its presentation elements and attributes; `javascript:`, `vbscript:` and `data:` links lose their URL
 (a `data:image/…` picture in an <img> is kept). Documented in the README.
 """
 from __future__ import annotations
@@ -15,7 +16,19 @@ TAGS = {
     "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
     "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt",
     "ruby", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+    "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr", "section", "label", "input",
+}
+MATHML = {
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub",
+    "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd",
+    "mstyle", "mpadded", "mphantom", "menclose", "merror", "mmultiscripts", "mprescripts", "none",
+}
+MATHML_ATTRIBUTES = {
+    "accent", "accentunder", "columnalign", "columnlines", "columnspacing", "columnspan", "depth",
+    "display", "displaystyle", "fence", "form", "height", "largeop", "linethickness", "lspace",
+    "mathbackground", "mathcolor", "mathsize", "mathvariant", "maxsize", "minsize", "movablelimits",
+    "notation", "rowalign", "rowlines", "rowspacing", "rowspan", "rspace", "scriptlevel", "separator",
+    "stretchy", "symmetric", "voffset", "width", "xmlns", "encoding",
 }
 ATTRIBUTES = {
     "*": {"id", "class", "title", "lang", "dir"},
@@ -27,6 +40,8 @@ ATTRIBUTES = {
     "time": {"datetime"},
     "blockquote": {"cite"}, "q": {"cite"}, "del": {"cite", "datetime"}, "ins": {"cite", "datetime"},
     "col": {"span"}, "colgroup": {"span"}, "details": {"open"},
+    "input": {"type", "checked", "disabled"}, "label": {"for"},
+    **{tag: MATHML_ATTRIBUTES for tag in MATHML},
 }
 SCHEMES = {"http", "https", "mailto", "tel", "data"}
 URL_ATTRIBUTES = {"href", "src", "cite"}
@@ -34,6 +49,7 @@ SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 JUNK_RE = re.compile(r"[\x00-\x20\x7f]")        # browsers drop these before reading a scheme
 DATA_IMAGE_RE = re.compile(r"^data:image/(?:png|jpeg|gif|webp|avif);", re.I)
 IMG_WITHOUT_SRC_RE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")   # its URL was refused: drop it
+NOT_A_CHECKBOX_RE = re.compile(r'<input(?![^>]*\stype="checkbox")[^>]*>')   # text fields and buttons: dropped
 
 
 def _filter(tag: str, attr: str, value: str):
@@ -52,8 +68,10 @@ def _filter(tag: str, attr: str, value: str):
 
 def sanitize_html(html: str) -> str:
     cleaned = nh3.clean(
-        html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES, attribute_filter=_filter,
+        html, tags=TAGS | MATHML, attributes=ATTRIBUTES, url_schemes=SCHEMES, attribute_filter=_filter,
         clean_content_tags={"script", "style", "template", "noscript"}, link_rel=None,
         filter_style_properties={"text-align"}, strip_comments=True,
     )
+    if "<input" in cleaned:
+        cleaned = NOT_A_CHECKBOX_RE.sub("", cleaned)
     return IMG_WITHOUT_SRC_RE.sub("", cleaned)

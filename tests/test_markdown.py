@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
 from kexie_site.markup import ImageInfo, render
+from kexie_site.mdext import NestingTooDeep
 from kexie_site.model import ArticleDoc, Meta
 from kexie_site.dates import get_zone, parse_date
 
@@ -100,26 +102,32 @@ def test_word_count_and_reading_time_of_a_rendered_article():
     assert rendered.reading_minutes == 3
 
 
-def test_markdown_nested_too_deep_is_an_error_on_the_article_not_a_crash(tmp_path):
-    import sys
-
+@pytest.mark.parametrize("deep", [
+    "".join("  " * i + f"- 第{i}层\n" for i in range(5000)),           # a list nested 5,000 deep
+    "".join(">" * i + f" 第{i}层\n\n" for i in range(1, 200)),         # quotes, deeper on each line
+    ">" * 5000 + " 一行里的五千层引用\n",
+])
+def test_markdown_nested_too_deep_is_an_error_at_its_line_not_lost_text(tmp_path, deep):
+    """Past markdown-it's maxNesting the rest of a list or quote would be dropped without a word:
+    it is an error at the line where the nesting goes too deep, and the other articles build."""
     from conftest import article, problems_of, write_site
 
-    deep = "".join("  " * i + f"- 第{i}层\n" for i in range(250))
     site = write_site(tmp_path / "site", {
         "content/deep.md": article("很深的列表", "2024-08-22", body=deep),
         "content/ok.md": article("正常的文章", "2024-08-23", body="正文。"),
     })
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(300)          # the same failure as a thousand levels, in a fraction of the time
-    try:
-        problems = problems_of(site, jobs=1)
-    finally:
-        sys.setrecursionlimit(limit)
+    problems = problems_of(site, jobs=1)
     lines = (site / "content/deep.md").read_text("utf-8").splitlines()
     body_line = lines.index("---", 1) + 2                           # the line after the front matter
-    assert [(p.path, p.line, p.is_error) for p in problems] == [("content/deep.md", body_line, True)]
+    assert [(p.path, p.is_error) for p in problems] == [("content/deep.md", True)]
     assert "nesting too deep" in problems[0].message
+    line = problems[0].line
+    assert body_line <= line < len(lines) + 1
+    # the line named is where the depth is first too much: everything above it renders
+    above = "\n".join(lines[body_line - 1:line - 1])
+    render(doc(above), {}, "/", 120)
+    with pytest.raises(NestingTooDeep):
+        render(doc("\n".join(lines[body_line - 1:line])), {}, "/", 120)
     # and the Markdown of the next article in the same process is not thrown off by it
     root, _, _ = html_of('![图](p.png "注")\n\n段落')
     assert [f.findtext("figcaption") for f in root.xpath("figure")] == ["注"]

@@ -118,3 +118,19 @@ slug = "kyky"
 """)
     proc = cli("check", "--site", str(site), "--now", "2024-08-30 12:00", "--strict")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_check_warns_at_a_heading_without_its_space_but_not_at_a_topic_or_in_code(tmp_path):
+    body = "#标题没有空格\n\n正文第一行\n#也在段落里\n\n#科普中国#今天的话题\n\n## 正常标题\n\n```\n#不是标题\n```\n\n    #缩进代码"
+    site = write_site(tmp_path / "site", {"content/a.md": article("好文章", "2024-08-25", id="a", body=body,
+                                                                  summary="一句完整的摘要，说明文章讲什么。")})
+    proc = cli("check", "--site", str(site), "--now", "2024-08-25 12:00")
+    lines = [line for line in proc.stderr.splitlines() if "looks like a heading" in line]
+    first = (site / "content/a.md").read_text("utf-8").splitlines().index("#标题没有空格") + 1
+    assert [line.split(":")[1] for line in lines] == [str(first), str(first + 3)], proc.stderr
+    assert all(line.startswith("content/a.md:") for line in lines)
+    result, out = build_site(site)                    # and CommonMark publishes them as text
+    from conftest import page
+    body_el = page(out, "2024/08/25/a/").xpath('//div[contains(@class, "article-body")]')[0]
+    assert [h.text_content() for h in body_el.xpath(".//h1|.//h2")] == ["正常标题"]
+    assert "#标题没有空格" in [p.text_content() for p in body_el.xpath(".//p")]
