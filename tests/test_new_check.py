@@ -131,6 +131,6 @@ def test_check_warns_at_a_heading_without_its_space_but_not_at_a_topic_or_in_cod
     assert all(line.startswith("content/a.md:") for line in lines)
     result, out = build_site(site)                    # and CommonMark publishes them as text
     from conftest import page
-    body_el = page(out, "2024/08/25/a/").xpath('//div[contains(@class, "article-body")]')[0]
+    body_el = page(out, "2024/08/25/hao-wenzhang/").xpath('//div[contains(@class, "article-body")]')[0]
     assert [h.text_content() for h in body_el.xpath(".//h1|.//h2")] == ["正常标题"]
     assert "#标题没有空格" in [p.text_content() for p in body_el.xpath(".//p")]
