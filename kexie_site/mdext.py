@@ -208,6 +208,17 @@ def _render_math(self, tokens, idx, options, env) -> str:
     return f"<pre>{code}</pre>\n" if display else code
 
 
+def _footnote_name(self, tokens, idx, options, env) -> str:
+    """Footnote anchors stay as the site published them (#fn:1, #fnref:1)."""
+    return f":{tokens[idx].meta['id'] + 1}"
+
+
+def _footnote_caption(self, tokens, idx, options, env) -> str:
+    """A reference shows the note's number alone, as before, also where a note is referred to
+    twice (markdown-it would show 1:1)."""
+    return str(tokens[idx].meta["id"] + 1)
+
+
 def _render_backlink(self, tokens, idx, options, env) -> str:
     ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
     if tokens[idx].meta["subId"] > 0:
@@ -229,5 +240,7 @@ def site_plugin(md: MarkdownIt, slugify: Callable[[str], str]) -> None:
     md.add_render_rule("math_inline", _render_math)
     md.add_render_rule("math_block", _render_math)
     md.add_render_rule("footnote_anchor", _render_backlink)
+    md.add_render_rule("footnote_anchor_name", _footnote_name)
+    md.add_render_rule("footnote_caption", _footnote_caption)
     md.add_render_rule("s_open", lambda *_: "<del>")        # struck text is deleted text, as in GFM
     md.add_render_rule("s_close", lambda *_: "</del>")
