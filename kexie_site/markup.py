@@ -13,11 +13,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html.parser import HTMLParser
 from importlib.metadata import version
 from typing import Mapping
 
-import lxml.etree
-import lxml.html
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -41,9 +40,6 @@ MARKDOWN_SETTINGS = {
     "rules": ["table", "strikethrough", "linkify", "footnote", "tasklists", "dollarmath", "cjk"],
     "max_nesting": MAX_NESTING,
 }
-_FOOTNOTES = lxml.etree.XPath(
-    './/section[contains(concat(" ", @class, " "), " footnotes ")]'
-    '|.//hr[contains(concat(" ", @class, " "), " footnotes-sep ")]|.//sup[@class="footnote-ref"]')
 SUMMARY_SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "figure", "script", "style", "math"}
 # Elements whose start and end separate text (the rest run on: <strong>, <a> …).
 BLOCKS = {
@@ -121,47 +117,69 @@ def _join(pieces: list[str]) -> str:
     return "".join(out)
 
 
-def _block_texts(root) -> list[str]:
-    """The text of an element, one piece per run of text between block boundaries, white space
-    folded. Walks without recursion (raw HTML may nest deeply)."""
-    pieces: list[str] = []
-    run: list[str] = []
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
-    def cut() -> None:
-        text = " ".join("".join(run).split())
+
+class _Text(HTMLParser):
+    """The text of an HTML fragment as pieces cut at block boundaries, white space folded, each
+    marked with whether it is prose (not inside a top-level heading, table, code block, figure
+    or display formula). Footnotes and their markers are left out. A stream, not a tree: raw HTML
+    nested thousands deep loses nothing (libxml2 stops building a tree at 256 levels)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[tuple[str, bool]] = []
+        self.run: list[str] = []
+        self.depth = 0
+        self.prose = True            # what the top-level element being read is
+        self.skip_from = -1          # depth of the footnote part being skipped
+
+    def cut(self) -> None:
+        text = " ".join("".join(self.run).split())
         if text:
-            pieces.append(text)
-        run.clear()
+            self.pieces.append((text, self.prose))
+        self.run.clear()
 
-    for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else None
-        if event == "start":
+    def handle_starttag(self, tag, attrs) -> None:
+        if self.skip_from < 0:
+            classes = (dict(attrs).get("class") or "").split()
+            if (tag == "section" and "footnotes" in classes) or (tag == "sup" and "footnote-ref" in classes):
+                self.skip_from = self.depth
             if tag in BLOCKS:
-                cut()
-            if tag and element.text:
-                run.append(element.text)
-        else:
-            if tag in BLOCKS:
-                cut()
-            if element is not root and element.tail:
-                run.append(element.tail)
-    cut()
-    return pieces
+                self.cut()
+            if self.depth == 0:
+                self.prose = tag not in SUMMARY_SKIP
+        if tag not in VOID:
+            self.depth += 1
+
+    def handle_startendtag(self, tag, attrs) -> None:
+        if tag in BLOCKS and self.skip_from < 0:
+            self.cut()
+
+    def handle_endtag(self, tag) -> None:
+        if tag in VOID:
+            return
+        self.depth -= 1
+        if self.skip_from == self.depth:
+            self.skip_from = -1
+        elif tag in BLOCKS and self.skip_from < 0:
+            self.cut()
+        if self.depth == 0:
+            self.prose = True
+
+    def handle_data(self, data) -> None:
+        if self.skip_from < 0:
+            self.run.append(data)
 
 
 def plain_text(html: str) -> tuple[str, str]:
     """(all the text, the text of the prose blocks) of an HTML fragment, without footnotes;
     blocks are joined with a space, or with nothing between Chinese text."""
-    if not html.strip():
-        return "", ""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    if "footnote" in html:                   # their class says so
-        for note in _FOOTNOTES(root):
-            note.drop_tree()
-    everything = _join(_block_texts(root))
-    prose = [piece for block in root if isinstance(block.tag, str) and block.tag not in SUMMARY_SKIP
-             for piece in _block_texts(block)]
-    return everything, _join(prose)
+    reader = _Text()
+    reader.feed(html)
+    reader.close()
+    reader.cut()
+    return _join([text for text, _ in reader.pieces]), _join([text for text, prose in reader.pieces if prose])
 
 
 def lookups_valid(lookups: list, images: Mapping[str, ImageInfo]) -> bool:

@@ -1,0 +1,74 @@
+"""Hostile Markdown stays bounded and loses nothing silently: each input either renders with
+all of its text, or is refused at a line (nesting). Work is counted, not timed."""
+from __future__ import annotations
+
+import pytest
+
+from kexie_site import cjk
+from kexie_site.markup import new_parser, render
+from kexie_site.mdext import ENV_KEY, Env, NestingTooDeep
+from kexie_site.model import ArticleDoc, Meta
+from kexie_site.dates import get_zone, parse_date
+
+
+def doc(body: str) -> ArticleDoc:
+    meta = Meta(title="t", date=parse_date("2024-08-22", get_zone("Asia/Shanghai")), column="科言科语")
+    return ArticleDoc(path="content/a.md", sha256="x", meta=meta, body=body, body_line=6)
+
+
+@pytest.mark.parametrize("body, char, count", [
+    ("[" * 10000, "[", 10000),
+    ("![" * 5000, "[", 5000),
+    ("*a **a " * 5000, "a", 10000),
+    ("~~a " * 5000, "a", 5000),
+    ("价格 $5 和 $10，" * 2000, "$", 4000),
+    ("<div>" * 5000 + "文" + "</div>" * 5000, "文", 1),
+    ("<span>" * 5000 + "文" + "</span>" * 5000, "文", 1),
+    ("中文\n" * 20000, "文", 20000),
+    ("a://" * 5000, "a", 5000),
+], ids=["brackets", "images", "emphasis", "tildes", "dollars", "divs", "spans", "lines", "schemes"])
+def test_hostile_text_renders_with_all_of_its_text(body, char, count):
+    rendered, problems, _ = render(doc(body), {}, "/", 120)
+    assert rendered.text.count(char) == count
+    assert problems == ()
+
+
+def test_finding_bare_urls_reads_each_stretch_of_text_a_bounded_number_of_times():
+    """markdown-it's own rule handed linkify-it the whole rest of the paragraph at every `://`:
+    quadratic (`a://` × 40,000 took 100 s). Ours hands it at most URL_WINDOW characters."""
+    read = []
+
+    class Counting(cjk.CjkLinkify):
+        def match_at_start(self, text):
+            read.append(len(text))
+            return super().match_at_start(text)
+
+    md = new_parser()
+    md.linkify = Counting()
+    n = 5000
+    md.render("a://" * n, {ENV_KEY: Env()})
+    assert len(read) <= n and sum(read) <= n * (cjk.URL_WINDOW + cjk.SCHEME_MAX)
+    # a URL longer than the window is still found, by linkify's pass over whole text runs
+    long_url = "https://x.cn/" + "a" * (cjk.URL_WINDOW + 10)
+    html = md.render(f"见 {long_url} 和 https://kexie.cn/b", {ENV_KEY: Env()})
+    assert f'href="{long_url}"' in html and 'href="https://kexie.cn/b"' in html
+
+
+def test_a_bare_url_followed_by_a_long_stretch_of_chinese_is_linked():
+    """Chinese has no spaces: the end of a URL's window is the first Chinese character too."""
+    rendered, _, _ = render(doc("详见https://www.cast.org.cn/kp，" + "科普" * 3000), {}, "/", 120)
+    assert 'href="https://www.cast.org.cn/kp"' in rendered.html
+
+
+def test_a_paragraph_of_hundreds_of_nested_brackets_keeps_them_all():
+    body = "[链接" * 300 + "](x)" * 300
+    rendered, _, _ = render(doc(body), {}, "/", 120)
+    assert rendered.text.count("链接") == 300
+
+
+def test_nesting_that_is_deep_but_allowed_renders_fully():
+    body = "".join("  " * i + f"- 第{i}层\n" for i in range(20))
+    rendered, problems, _ = render(doc(body), {}, "/", 120)
+    assert all(f"第{i}层" in rendered.text for i in range(20)) and problems == ()
+    with pytest.raises(NestingTooDeep):
+        render(doc("".join("  " * i + f"- 第{i}层\n" for i in range(40))), {}, "/", 120)
