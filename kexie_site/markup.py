@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
+from html import unescape
 from importlib.metadata import version
 from typing import Mapping
 
@@ -117,69 +117,67 @@ def _join(pieces: list[str]) -> str:
     return "".join(out)
 
 
+# nh3 (html5ever) serializes every attribute value in double quotes and escapes `<` in text, so
+# its output splits into tags and text with one pattern.
+TAG_OR_TEXT_RE = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s=/>]+(?:="[^"]*")?)*)\s*/?>|([^<]+)')
+CLASS_RE = re.compile(r'\sclass="([^"]*)"')
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-class _Text(HTMLParser):
-    """The text of an HTML fragment as pieces cut at block boundaries, white space folded, each
+def _text_pieces(html: str) -> list[tuple[str, bool]]:
+    """The text of sanitized HTML as pieces cut at block boundaries, white space folded, each
     marked with whether it is prose (not inside a top-level heading, table, code block, figure
-    or display formula). Footnotes and their markers are left out. A stream, not a tree: raw HTML
-    nested thousands deep loses nothing (libxml2 stops building a tree at 256 levels)."""
+    or display formula). Footnotes and their markers are left out. One pass over the tags, no
+    tree: raw HTML nested thousands deep loses nothing (libxml2 stops at 256 levels)."""
+    pieces: list[tuple[str, bool]] = []
+    run: list[str] = []
+    depth, prose, skip_from = 0, True, -1      # skip_from: depth of the footnote part skipped
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[tuple[str, bool]] = []
-        self.run: list[str] = []
-        self.depth = 0
-        self.prose = True            # what the top-level element being read is
-        self.skip_from = -1          # depth of the footnote part being skipped
-
-    def cut(self) -> None:
-        text = " ".join("".join(self.run).split())
+    def cut() -> None:
+        text = " ".join(unescape("".join(run)).split())
         if text:
-            self.pieces.append((text, self.prose))
-        self.run.clear()
+            pieces.append((text, prose))
+        run.clear()
 
-    def handle_starttag(self, tag, attrs) -> None:
-        if self.skip_from < 0:
-            classes = (dict(attrs).get("class") or "").split()
-            if (tag == "section" and "footnotes" in classes) or (tag == "sup" and "footnote-ref" in classes):
-                self.skip_from = self.depth
+    for m in TAG_OR_TEXT_RE.finditer(html):
+        closing, tag, attrs, text = m.groups()
+        if text is not None:
+            if skip_from < 0:
+                run.append(text)
+            continue
+        tag = tag.lower()
+        if closing:
+            if tag in VOID:
+                continue
+            depth -= 1
+            if skip_from == depth:
+                skip_from = -1
+            elif tag in BLOCKS and skip_from < 0:
+                cut()
+            if depth == 0:
+                prose = True
+            continue
+        if skip_from < 0:
+            if tag in ("section", "sup") and attrs:
+                classes = CLASS_RE.search(attrs)
+                names = classes.group(1).split() if classes else ()
+                if ("footnotes" if tag == "section" else "footnote-ref") in names:
+                    skip_from = depth
             if tag in BLOCKS:
-                self.cut()
-            if self.depth == 0:
-                self.prose = tag not in SUMMARY_SKIP
+                cut()
+            if depth == 0 and tag not in VOID:
+                prose = tag not in SUMMARY_SKIP
         if tag not in VOID:
-            self.depth += 1
-
-    def handle_startendtag(self, tag, attrs) -> None:
-        if tag in BLOCKS and self.skip_from < 0:
-            self.cut()
-
-    def handle_endtag(self, tag) -> None:
-        if tag in VOID:
-            return
-        self.depth -= 1
-        if self.skip_from == self.depth:
-            self.skip_from = -1
-        elif tag in BLOCKS and self.skip_from < 0:
-            self.cut()
-        if self.depth == 0:
-            self.prose = True
-
-    def handle_data(self, data) -> None:
-        if self.skip_from < 0:
-            self.run.append(data)
+            depth += 1
+    cut()
+    return pieces
 
 
 def plain_text(html: str) -> tuple[str, str]:
-    """(all the text, the text of the prose blocks) of an HTML fragment, without footnotes;
+    """(all the text, the text of the prose blocks) of sanitized HTML, without footnotes;
     blocks are joined with a space, or with nothing between Chinese text."""
-    reader = _Text()
-    reader.feed(html)
-    reader.close()
-    reader.cut()
-    return _join([text for text, _ in reader.pieces]), _join([text for text, prose in reader.pieces if prose])
+    pieces = _text_pieces(html)
+    return _join([text for text, _ in pieces]), _join([text for text, prose in pieces if prose])
 
 
 def lookups_valid(lookups: list, images: Mapping[str, ImageInfo]) -> bool:
