@@ -69,7 +69,7 @@ def new_parser() -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(tasklists_plugin, enabled=False, label=True)
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
-           allow_blank_lines=False)
+           allow_blank_lines=False, double_inline=True)
     md.use(cjk_plugin)
     md.use(site_plugin, slugify=heading_id)
     return md
@@ -174,10 +174,11 @@ def _text_pieces(html: str) -> list[tuple[str, bool]]:
 
 
 def plain_text(html: str) -> tuple[str, str]:
-    """(all the text, the text of the prose blocks) of sanitized HTML, without footnotes;
-    blocks are joined with a space, or with nothing between Chinese text."""
+    """(all the text, the text of the prose blocks) of sanitized HTML, without footnotes. All the
+    text has a line for each block (a heading never runs into the paragraph after it); the prose,
+    for summaries, runs on: blocks joined with a space, or with nothing between Chinese text."""
     pieces = _text_pieces(html)
-    return _join([text for text, _ in pieces]), _join([text for text, prose in pieces if prose])
+    return "\n".join(text for text, _ in pieces), _join([text for text, prose in pieces if prose])
 
 
 def lookups_valid(lookups: list, images: Mapping[str, ImageInfo]) -> bool:

@@ -87,7 +87,7 @@ def _mark_lines(state) -> None:
             kind = child.type
             if kind in ("softbreak", "hardbreak"):
                 line += 1
-            elif kind in ("image", "link_open", "math_inline"):
+            elif kind in ("image", "link_open", "math_inline", "math_inline_double"):
                 child.meta["line"] = line
                 line += child.content.count("\n")
             elif kind == "html_inline":
@@ -97,7 +97,7 @@ def _mark_lines(state) -> None:
 def _plain(children: list[Token]) -> str:
     out = []
     for token in children:
-        if token.type in ("text", "code_inline", "text_special", "math_inline"):
+        if token.type in ("text", "code_inline", "text_special", "math_inline", "math_inline_double"):
             out.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
             out.append(" ")
@@ -197,15 +197,15 @@ def to_mathml(latex: str, display: bool) -> tuple[str, str]:
 
 def _render_math(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
-    display = token.type == "math_block"
+    display = token.type != "math_inline"           # $$…$$, on its own lines or in a paragraph
     mathml, why = to_mathml(token.content, display)
     if mathml:
-        return mathml + "\n" if display else mathml
+        return mathml + "\n" if token.type == "math_block" else mathml
     line = token.map[0] if token.map else token.meta.get("line", 0)
     if ENV_KEY in env:
         env[ENV_KEY].bad_math.append((line, token.content.strip(), why))
     code = f'<code class="language-latex">{escapeHtml(token.content.strip())}</code>'
-    return f"<pre>{code}</pre>\n" if display else code
+    return f"<pre>{code}</pre>\n" if token.type == "math_block" else code
 
 
 def _footnote_name(self, tokens, idx, options, env) -> str:
@@ -239,6 +239,7 @@ def site_plugin(md: MarkdownIt, slugify: Callable[[str], str]) -> None:
     md.add_render_rule("image", _render_image)
     md.add_render_rule("math_inline", _render_math)
     md.add_render_rule("math_block", _render_math)
+    md.add_render_rule("math_inline_double", _render_math)
     md.add_render_rule("footnote_anchor", _render_backlink)
     md.add_render_rule("footnote_anchor_name", _footnote_name)
     md.add_render_rule("footnote_caption", _footnote_caption)
