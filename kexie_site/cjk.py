@@ -7,8 +7,8 @@
   fill-in-the-blank `____和____` stays as written.
 - Soft line breaks: a line break inside a paragraph between two CJK characters (punctuation
   included, inline markup allowed in between) is dropped; between Latin words it stays.
-- Bare URLs (linkify) end before the first CJK character or CJK punctuation:
-  `https://www.cast.org.cn，欢迎访问。` links only the URL; finding them stays linear in the text.
+- Bare URLs (linkify) end before Chinese punctuation (`https://www.cast.org.cn，欢迎访问。` links
+  only the URL) and may begin right after Chinese text; finding them stays linear in the text.
 """
 from __future__ import annotations
 
@@ -109,10 +109,12 @@ def _strikethrough(state: StateInline, silent: bool) -> bool:
     return True
 
 
-# Inline tokens a line break can be "across": markup around text, not content of its own.
+# Inline tokens a line break is looked "across": markup around text, tags, and the small things
+# that sit in a line of text (a footnote marker, an inline image or formula), whose neighbours
+# decide.
 _TRANSPARENT = {"strong_open", "strong_close", "em_open", "em_close", "s_open", "s_close",
-                "link_open", "link_close"}
-_CONTENT = {"text", "code_inline", "html_inline", "text_special"}
+                "link_open", "link_close", "html_inline", "footnote_ref", "image", "math_inline"}
+_CONTENT = {"text", "code_inline", "text_special"}
 
 
 def _edge_char(children: list[Token], index: int, step: int) -> str:
@@ -125,8 +127,6 @@ def _edge_char(children: list[Token], index: int, step: int) -> str:
             i += step                           # markup, or a delimiter left empty
             continue
         if token.type in _CONTENT and token.content:
-            if token.type == "html_inline":
-                return ""                       # a tag is neither side's character
             return token.content[-1] if step < 0 else token.content[0]
         return ""
     return ""
@@ -150,40 +150,74 @@ def join_cjk_lines(state) -> None:
         block.children = kept
 
 
+# Inside a bare URL, a Chinese letter is taken as part of it only right after one of these
+# (a path, a query: https://zh.wikipedia.org/wiki/黑洞, ?q=中文); Chinese punctuation never is.
+URL_CHINESE_AFTER = frozenset("/=?&#-_")
+# Where linkify-it may see a link begin: after Chinese text too (联系kepu@cast.org.cn, 访问www.…)
+CHINESE_BEFORE_LINK = "[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’…—·]"
+
+
+def url_end(text: str, start: int, end: int) -> int:
+    """Where a bare URL found in text[start:end] really ends: before white space or Chinese
+    punctuation, and before a Chinese letter that follows anything but a path or query character
+    (or another Chinese letter taken into the URL)."""
+    taken = False
+    for i in range(start, end):
+        ch = text[i]
+        if ch.isspace():
+            return i
+        if is_chinese(ch):
+            if _is_punct(ch) or not (taken or text[i - 1] in URL_CHINESE_AFTER):
+                return i
+            taken = True
+        else:
+            taken = False
+    return end
+
+
 class CjkLinkify(LinkifyIt):
-    """linkify-it as GitHub links bare URLs: `scheme://…`, `www.…` and e-mail addresses, not
-    bare domain names (`Node.js`, `main.py` stay text). And links end before the first Chinese
-    character: linkify-it takes any non-ASCII character as part of a path, so
-    `https://x.cn，欢迎` would link the comma and what follows."""
+    """linkify-it as GitHub links bare URLs: `http(s)://…`, `www.…` and e-mail addresses; not
+    bare domain names (`Node.js`, `main.py`), `ftp:` or `//…`. A link may begin right after
+    Chinese text, and ends before Chinese punctuation (`https://www.cast.org.cn，欢迎访问` links
+    only the URL): linkify-it takes any non-ASCII character as part of a path."""
+
+    def __init__(self) -> None:
+        super().__init__(schemas={"ftp:": None, "//": None})
+
+    def _on_compile(self) -> None:
+        for name in ("tpl_email_fuzzy", "tpl_link_fuzzy", "tpl_link_no_ip_fuzzy"):
+            pattern = self.re[name]
+            if pattern.startswith("(^|"):
+                self.re[name] = f"(^|{CHINESE_BEFORE_LINK}|" + pattern[len("(^|"):]
 
     def pretest(self, text):
         """Whether the text may hold a link at all: linkify-it's own pretest is a large regular
         expression, run over every paragraph (a third of a millisecond an article)."""
         return "://" in text or "@" in text or "www." in text or "WWW." in text
 
-    @staticmethod
-    def _cut(text: str, start: int, end: int) -> int:
-        for i in range(start, end):
-            if is_chinese(text[i]):
-                return i
-        return end
-
     def test_schema_at(self, text, name, position):
         length = super().test_schema_at(text, name, position)
-        return self._cut(text, position, position + length) - position if length else length
+        return url_end(text, position, position + length) - position if length else length
 
     def _trimmed(self, text: str, match):
-        end = self._cut(text, match.index, match.last_index)
-        if end == match.last_index:
+        """The match without Chinese text before a `www.` (linkify-it takes Chinese letters for
+        part of an international host name: 访问www.…) and without what follows its real end."""
+        start = match.index
+        if not match.schema:
+            lead = match.raw.lower().find("www.")
+            if lead > 0 and all(is_chinese(ch) for ch in match.raw[:lead]):
+                start += lead
+        end = url_end(text, start, match.last_index)
+        if (start, end) == (match.index, match.last_index):
             return match
-        match.last_index = end
-        match.raw = match.text = match.url = text[match.index:end]
+        match.index, match.last_index = start, end
+        match.raw = match.text = match.url = text[start:end]
         self.normalize(match)
         return match
 
     def match(self, text):
-        found = [self._trimmed(text, m) for m in super().match(text) or ()
-                 if m.schema or m.raw[:4].lower() == "www."]
+        trimmed = [self._trimmed(text, m) for m in super().match(text) or ()]
+        found = [m for m in trimmed if m.schema or m.raw[:4].lower() == "www."]
         return found or None
 
     def match_at_start(self, text):
@@ -194,8 +228,8 @@ class CjkLinkify(LinkifyIt):
 SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-")
 SCHEME_MAX = 32
 URL_WINDOW = 2048                       # a bare URL longer than this stays text
-# where a bare URL surely ends: white space, or the first Chinese character (CjkLinkify cuts there)
-URL_END_RE = re.compile("[\\s" + "".join(sorted(CHINESE_AMBIGUOUS)) + "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+# where a bare URL surely ends: white space or Chinese punctuation (url_end decides the rest)
+URL_END_RE = re.compile("[\\s" + "".join(sorted(CHINESE_AMBIGUOUS)) + "\u3000-\u303f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 
 
 def _linkify(state: StateInline, silent: bool) -> bool:

@@ -20,7 +20,6 @@ from typing import Mapping
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 
 from . import urls
 from .cjk import cjk_plugin, is_chinese
@@ -37,7 +36,7 @@ MAX_NESTING = 50
 MARKDOWN_SETTINGS = {
     "engine": [f"{name} {version(name)}" for name in ("markdown-it-py", "mdit-py-plugins", "linkify-it-py", "latex2mathml")],
     "preset": "commonmark",
-    "rules": ["table", "strikethrough", "linkify", "footnote", "tasklists", "dollarmath", "cjk"],
+    "rules": ["table", "strikethrough", "linkify", "footnote", "dollarmath", "cjk", "site"],
     "max_nesting": MAX_NESTING,
 }
 SUMMARY_SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "figure", "script", "style", "math"}
@@ -67,7 +66,6 @@ def new_parser() -> MarkdownIt:
     md.options["maxNesting"] = MAX_NESTING
     md.enable(["table", "strikethrough", "linkify"])
     md.use(footnote_plugin)
-    md.use(tasklists_plugin, enabled=False, label=True)
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False,
            allow_blank_lines=False, double_inline=True)
     md.use(cjk_plugin)
@@ -101,6 +99,7 @@ def heading_lookalikes(body: str) -> list[int]:
     for i, token in enumerate(tokens):
         if token.type == "inline" and token.map and i and tokens[i - 1].type == "paragraph_open":
             for n, line in enumerate(token.content.split("\n")):
+                line = line.lstrip()
                 if HEADING_LOOKALIKE_RE.match(line) and not WEIBO_TOPIC_RE.match(line):
                     found.append(token.map[0] + n)
     return found
@@ -126,8 +125,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 def _text_pieces(html: str) -> list[tuple[str, bool]]:
     """The text of sanitized HTML as pieces cut at block boundaries, white space folded, each
-    marked with whether it is prose (not inside a top-level heading, table, code block, figure
-    or display formula). Footnotes and their markers are left out. One pass over the tags, no
+    marked with whether it is prose (not inside a top-level heading, table, code block or
+    figure). Footnotes, their markers and formulas are left out. One pass over the tags, no
     tree: raw HTML nested thousands deep loses nothing (libxml2 stops at 256 levels)."""
     pieces: list[tuple[str, bool]] = []
     run: list[str] = []
@@ -158,7 +157,9 @@ def _text_pieces(html: str) -> list[tuple[str, bool]]:
                 prose = True
             continue
         if skip_from < 0:
-            if tag in ("section", "sup") and attrs:
+            if tag == "math":
+                skip_from = depth                  # its letters read as "Ek=12mv2": left out
+            elif tag in ("section", "sup") and attrs:
                 classes = CLASS_RE.search(attrs)
                 names = classes.group(1).split() if classes else ()
                 if ("footnotes" if tag == "section" else "footnote-ref") in names:
@@ -233,6 +234,13 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
 
     env = Env(resolver=resolver, linker=linker)
     html = sanitize_html(_parser().render(doc.body, {ENV_KEY: env}))
+    for line, kind, what in env.notes:
+        if kind == "html":
+            problems.append(warning(doc.path, doc.body_line + line, f"HTML 标签 {what} 没有写完（缺少 >），后面的文字会丢失 (unclosed HTML tag)",
+                                    f"在 {what} 的属性后面补上 >"))
+        else:
+            problems.append(warning(doc.path, doc.body_line + line, "公式块没有结束，按普通文字显示 (formula block not closed)",
+                                    "公式块以单独一行 $$ 开始、单独一行 $$ 结束，中间不要有空行"))
     for line, formula, why in env.bad_math:
         problems.append(warning(doc.path, doc.body_line + line, f"公式无法转换，按代码显示 (formula not converted: {why}): {formula}",
                                 "检查 LaTeX 写法：括号是否成对，命令是否拼写正确"))
@@ -241,7 +249,7 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
     rendered = Rendered(
         html=html, text=everything, headings=tuple(Heading(*h) for h in env.headings), images=tuple(env.images),
         han=han, words=words, reading_minutes=reading_minutes(han, words),
-        auto_summary=summarize(prose or everything, summary_length),
+        auto_summary=summarize(prose or _join(everything.split("\n")), summary_length),
         links=tuple(links), link_token=token[0] if token else "",
     )
     return rendered, tuple(sorted(problems, key=lambda p: p.line)), lookups

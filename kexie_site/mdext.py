@@ -6,7 +6,9 @@ headings, images and problems. The parser itself keeps nothing between documents
 
 - Nesting: past `maxNesting`, markdown-it drops the rest of a list or quote without a word;
   here that is `NestingTooDeep` at the line where it happens.
-- Lines: images, links and formulas get the (0-based) body line they are on.
+- Lines: images, links and formulas get the (0-based) body line they start on.
+- Task lists: disabled checkboxes, labelled by the item's text.
+- Notes: an HTML tag left without its `>`, a `$$` formula block left open: problems to report.
 - Heading ids in pinyin, unique (`x`, `x_1`, `x_2`, as the site has always made them), and the
   h2–h4 headings for the page's table of contents.
 - Figures: an image with a title alone in its paragraph becomes <figure> with <figcaption>;
@@ -55,6 +57,7 @@ class Env:
     headings: list = field(default_factory=list)        # (level, id, text) of h2–h4
     images: list = field(default_factory=list)          # content paths of local images, in order
     bad_math: list = field(default_factory=list)        # (line, formula, reason)
+    notes: list = field(default_factory=list)           # (line, kind, what): things an editor should fix
 
 
 class GuardedBlockParser(ParserBlock):
@@ -76,22 +79,42 @@ def _env(state) -> Env:
     return found
 
 
+LOCATED = ("image", "link_open", "math_inline", "math_inline_double")
+
+
+def _located(rule):
+    """An inline rule whose tokens (images, links, formulas) remember where in the block's text
+    they start: inline tokens carry no line of their own, and counting line breaks afterwards
+    misses those inside code spans, link titles and formulas."""
+    def wrapped(state, silent: bool) -> bool:
+        start, first = state.pos, len(state.tokens)
+        found = rule(state, silent)
+        if found and not silent:
+            for token in state.tokens[first:]:
+                if token.type in LOCATED:
+                    token.meta["pos"] = start
+                    break
+        return found
+    return wrapped
+
+
 def _mark_lines(state) -> None:
-    """Core rule: the body line of each image, link and inline formula (inline children carry
-    no map of their own: count the line breaks before them in their block)."""
+    """Core rule: the body line of each image, link and inline formula, from the block's first
+    line and the line breaks of its text before the token (a cursor: each text is read once)."""
     for block in state.tokens:
         if block.type != "inline" or not block.children or not block.map:
             continue
-        line = block.map[0]
+        text, at, line = block.content, 0, block.map[0]
         for child in block.children:
-            kind = child.type
-            if kind in ("softbreak", "hardbreak"):
-                line += 1
-            elif kind in ("image", "link_open", "math_inline", "math_inline_double"):
-                child.meta["line"] = line
-                line += child.content.count("\n")
-            elif kind == "html_inline":
-                line += child.content.count("\n")
+            pos = child.meta.get("pos") if child.type in LOCATED else None
+            if pos is None:
+                continue
+            if pos >= at:
+                line += text.count("\n", at, pos)
+            else:                                  # a link's own text: read from the start again
+                line = block.map[0] + text.count("\n", 0, pos)
+            at = pos
+            child.meta["line"] = line
 
 
 def _plain(children: list[Token]) -> str:
@@ -106,18 +129,17 @@ def _plain(children: list[Token]) -> str:
     return "".join(out)
 
 
-def _unique(value: str, used: set[str]) -> str:
-    """value, or value_1, value_2 … (Python-Markdown's rule, so published anchors stay)."""
-    while value in used:
-        m = re.match(r"^(.*)_([0-9]+)$", value)
-        value = f"{m.group(1)}_{int(m.group(2)) + 1}" if m else f"{value}_1"
-    used.add(value)
-    return value
+def _unique(value: str, seen: dict[str, int]) -> str:
+    """value, then value_1, value_2 … for the same value again (Python-Markdown's ids, so
+    published anchors stay; slugs have no "_", so a numbered id never meets another slug)."""
+    count = seen.get(value, 0)
+    seen[value] = count + 1
+    return f"{value}_{count}" if count else value
 
 
 def _heading_ids(slugify: Callable[[str], str]):
     def rule(state) -> None:
-        env, used = _env(state), set()
+        env, used = _env(state), {}
         tokens = state.tokens
         for i, token in enumerate(tokens):
             if token.type != "heading_open":
@@ -129,6 +151,56 @@ def _heading_ids(slugify: Callable[[str], str]):
             if TOC_LEVELS[0] <= level <= TOC_LEVELS[1]:
                 env.headings.append((level, anchor, text))
     return rule
+
+
+TODO_RE = re.compile(r"\[([ xX])\] ")
+
+
+def _task_lists(state) -> None:
+    """Core rule: a list item whose text starts with `[ ] ` or `[x] ` is a task: a disabled
+    checkbox, labelled by the item's text. One pass with a stack of the open lists
+    (mdit-py-plugins' rule looks back to the list for every item: quadratic)."""
+    tokens = state.tokens
+    lists: list[int] = []
+    for i, token in enumerate(tokens):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append(i)
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif (kind == "inline" and i >= 2 and tokens[i - 1].type == "paragraph_open"
+              and tokens[i - 2].type == "list_item_open" and token.children
+              and token.children[0].type == "text" and TODO_RE.match(token.children[0].content)):
+            checked = token.children[0].content[1] != " "
+            token.children[0].content = token.children[0].content[4:]
+            box = Token("html_inline", "", 0)
+            box.content = ('<label><input class="task-list-item-checkbox"' + (' checked' if checked else '')
+                           + ' disabled type="checkbox"> ')
+            end = Token("html_inline", "", 0)
+            end.content = "</label>"
+            token.children = [box, *token.children, end]
+            tokens[i - 2].attrSet("class", "task-list-item")
+            tokens[lists[-1]].attrSet("class", "contains-task-list")
+
+
+OPEN_TAG_RE = re.compile(r"\s*<([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+def _notes(state) -> None:
+    """Core rule: what the parser takes as written but an editor surely did not mean. An HTML
+    block whose first tag is never closed with `>` (the sanitizer would read the text after it
+    as attributes, and drop it); a paragraph that starts with `$$` (a formula block whose closing
+    `$$` is missing, or that has a blank line inside)."""
+    env = _env(state)
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type == "html_block" and token.map:
+            tag = OPEN_TAG_RE.match(token.content)
+            if tag and ">" not in token.content[tag.end():]:
+                env.notes.append((token.map[0], "html", f"<{tag.group(1)}"))
+        elif (token.type == "inline" and token.map and i and tokens[i - 1].type == "paragraph_open"
+              and token.content.startswith("$$")):
+            env.notes.append((token.map[0], "math", token.content.split("\n", 1)[0]))
 
 
 def _references(state) -> None:
@@ -233,7 +305,11 @@ def site_plugin(md: MarkdownIt, slugify: Callable[[str], str]) -> None:
     guarded = GuardedBlockParser()
     guarded.ruler = md.block.ruler
     md.block = guarded
-    md.core.ruler.after("inline", "kexie_lines", _mark_lines)     # before line breaks are dropped
+    for name in ("image", "link", "math_inline"):
+        md.inline.ruler.at(name, _located(md.inline.ruler.__rules__[md.inline.ruler.__find__(name)].fn))
+    md.core.ruler.after("inline", "kexie_lines", _mark_lines)
+    md.core.ruler.after("inline", "kexie_task_lists", _task_lists)
+    md.core.ruler.push("kexie_notes", _notes)
     md.core.ruler.push("kexie_heading_ids", _heading_ids(slugify))
     md.core.ruler.push("kexie_references", _references)
     md.add_render_rule("image", _render_image)

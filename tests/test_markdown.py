@@ -132,3 +132,86 @@ def test_markdown_nested_too_deep_is_an_error_at_its_line_not_lost_text(tmp_path
     root, _, _ = html_of('![图](p.png "注")\n\n段落')
     assert [f.findtext("figcaption") for f in root.xpath("figure")] == ["注"]
     assert [p.text for p in root.xpath("p")] == ["段落"]
+
+
+# ------------------------------------------------------------------ found in review
+
+def warnings_of(body: str) -> list[tuple[int, str]]:
+    _, _, problems = html_of(body)
+    return [(p.line - 6, p.message) for p in problems]          # 0-based body lines
+
+
+@pytest.mark.parametrize("body, line", [
+    ("第一行 `代码\n跨行` 文字\n![图](x.png)", 2),
+    ("a `b\nc\nd` e ![图](x.png)", 2),
+    ('[文字](a.md\n"标题") ![图](x.png)', 1),
+    ('![图](y.png "图\n注") ![图](x.png)', 1),
+    ("| a | b |\n|---|---|\n| 1 | ![图](x.png) |", 2),
+    ("- 一\n- 二\n  ![图](x.png)", 2),
+    ("> 引用\n> 第二行 ![图](x.png)", 1),
+])
+def test_a_missing_image_is_reported_on_the_line_it_is_on(body, line):
+    assert [n for n, message in warnings_of(body) if "image not found" in message and "x.png" in message] == [line]
+
+
+def test_a_formula_after_a_code_span_across_lines_is_reported_on_its_line():
+    assert [n for n, m in warnings_of("正文 `代码\n跨行` $\\frac{1}{$") if "formula" in m] == [1]
+
+
+def test_an_html_tag_left_without_its_closing_bracket_is_a_warning_not_lost_text():
+    found = warnings_of('前文\n\n<div class="tip"\n这段很重要。\n\n下一段')
+    assert [n for n, m in found if "unclosed HTML tag" in m] == [2]
+    assert warnings_of('<div class="tip"\n  title="x">\n内容\n</div>') == []
+
+
+@pytest.mark.parametrize("body", ["$$\nE=mc^2\n\n正文继续", "$$\na\n\nb\n$$"])
+def test_a_formula_block_left_open_is_a_warning(body):
+    assert [n for n, m in warnings_of(body) if "formula block not closed" in m] == [0]
+
+
+@pytest.mark.parametrize("body, href, text_after", [
+    ("https://zh.wikipedia.org/wiki/黑洞，欢迎", "https://zh.wikipedia.org/wiki/%E9%BB%91%E6%B4%9E", "，欢迎"),
+    ("见https://www.cast.org.cn/a?x=1&y=中文，欢迎", "https://www.cast.org.cn/a?x=1&y=%E4%B8%AD%E6%96%87", "，欢迎"),
+    ("访问https://x.cn/a然后", "https://x.cn/a", "然后"),
+    ("邮箱：kexie@cast.org.cn，欢迎", "mailto:kexie@cast.org.cn", "，欢迎"),
+    ("联系kexie@cast.org.cn。", "mailto:kexie@cast.org.cn", "。"),
+    ("访问www.cast.org.cn，了解", "http://www.cast.org.cn", "，了解"),
+])
+def test_bare_urls_keep_chinese_in_their_path_and_may_start_after_chinese(body, href, text_after):
+    root, _, _ = html_of(body)
+    (a,) = root.xpath("//a")
+    assert a.get("href") == href and a.tail == text_after
+
+
+@pytest.mark.parametrize("body", ["ftp://x.cn/a 文件", "协议相对 //x.cn/a 地址", "文件 main.py 和 Node.js"])
+def test_only_web_addresses_and_mail_are_linked(body):
+    root, _, _ = html_of(body)
+    assert root.xpath("//a") == []
+
+
+@pytest.mark.parametrize("body, text", [
+    ("句子结束。[^1]\n下一句。\n\n[^1]: 注", "句子结束。1下一句。"),
+    ("<b>粗</b>\n中文", "粗中文"),
+    ("图在这里![图](a.png)\n下一句", "图在这里下一句"),
+])
+def test_no_space_shows_between_chinese_lines_next_to_markers_tags_and_images(body, text):
+    root, _, _ = html_of(body)
+    assert root.xpath("string(p)") == text
+
+
+def test_formulas_stay_out_of_summaries():
+    _, rendered, _ = html_of("动能公式 $E_k=\\frac{1}{2}mv^2$ 说明速度加倍，动能变为四倍。")
+    assert rendered.auto_summary == "动能公式 说明速度加倍，动能变为四倍。"
+
+
+def test_many_task_items_and_repeated_headings_stay_right():
+    root, rendered, _ = html_of("- [ ] 项目\n" * 300 + "\n" + "## 黑洞\n\n" * 300)
+    assert len(root.xpath("ul[@class='contains-task-list']/li[@class='task-list-item']/label/input[@disabled]")) == 300
+    assert [h.id for h in rendered.headings][-2:] == ["heidong_298", "heidong_299"]
+
+
+def test_heading_lookalikes_include_indented_continuation_lines_but_not_topics_or_code():
+    from kexie_site.markup import heading_lookalikes
+
+    body = "文字\n  #缩进的续行\n\n#科普中国#话题\n\n```\n#代码\n```\n\n#标题"
+    assert heading_lookalikes(body) == [1, 9]
