@@ -227,9 +227,10 @@ class CjkLinkify(LinkifyIt):
 
 SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-")
 SCHEME_MAX = 32
-URL_WINDOW = 2048                       # a bare URL longer than this stays text
+URL_WINDOW = 2048       # how far the inline rule looks; a longer URL is found by linkify's pass over the text
 # where a bare URL surely ends: white space or Chinese punctuation (url_end decides the rest)
-URL_END_RE = re.compile("[\\s" + "".join(sorted(CHINESE_AMBIGUOUS)) + "\u3000-\u303f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+URL_END_RE = re.compile("[\\s" + "".join(sorted(CHINESE_AMBIGUOUS))
+                        + "\u3000-\u303f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 
 
 def _linkify(state: StateInline, silent: bool) -> bool:
