@@ -1,8 +1,8 @@
 """ArticleDoc → Rendered: Markdown to HTML with the Chinese rules, plus text metrics.
 
-The engine is markdown-it-py with the CommonMark preset, GFM tables, strikethrough, task lists
-and bare-URL links (linkify-it-py), footnotes and formulas (mdit-py-plugins), our Chinese rules
-(cjk.py) and the site's rules (mdext.py). One parser per process, built once: it keeps nothing
+The engine is markdown-it-py with the CommonMark preset, GFM tables and strikethrough, bare-URL
+links (linkify-it-py), footnotes and formulas (mdit-py-plugins), our Chinese rules (cjk.py) and
+the site's rules, task lists among them (mdext.py). One parser per process, built once: it keeps nothing
 between documents (what one render finds goes to its own `mdext.Env`). The result depends only
 on the document, the published URLs of the images it uses and MARKDOWN_SETTINGS, so it can be
 cached per file.
