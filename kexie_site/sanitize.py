@@ -2,7 +2,8 @@
 
 Raw HTML in Markdown keeps only the tags and attributes below; scripts, styles, event handlers,
 iframes and forms are removed (a checkbox stays: task lists are disabled checkboxes); MathML
-(formulas are converted on the server) keeps its presentation elements and attributes; `javascript:`, `vbscript:` and `data:` links lose their URL
+(formulas are converted on the server) keeps its presentation elements and attributes;
+`javascript:`, `vbscript:` and `data:` links lose their URL
 (a `data:image/…` picture in an <img> is kept). Documented in the README.
 """
 from __future__ import annotations
