@@ -48,6 +48,16 @@ BLOCKS = {
 }
 
 
+# What each kind of mdext note tells the editor: (message, hint), with {what} and {why} filled in.
+NOTES = {
+    "html": ("HTML 标签 {what} 没有写完（缺少 >），后面的文字会丢失 (unclosed HTML tag)", "在 {what} 的属性后面补上 >"),
+    "formula_open": ("公式块没有结束，按普通文字显示 (formula block not closed)",
+                     "公式块以单独一行 $$ 开始、单独一行 $$ 结束，中间不要有空行"),
+    "formula": ("公式无法转换，按代码显示 (formula not converted: {why}): {what}",
+                "检查 LaTeX 写法：括号是否成对，命令是否拼写正确"),
+}
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     url: str        # site-relative published URL
@@ -234,16 +244,9 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
 
     env = Env(resolver=resolver, linker=linker)
     html = sanitize_html(_parser().render(doc.body, {ENV_KEY: env}))
-    for line, kind, what in env.notes:
-        if kind == "html":
-            problems.append(warning(doc.path, doc.body_line + line, f"HTML 标签 {what} 没有写完（缺少 >），后面的文字会丢失 (unclosed HTML tag)",
-                                    f"在 {what} 的属性后面补上 >"))
-        else:
-            problems.append(warning(doc.path, doc.body_line + line, "公式块没有结束，按普通文字显示 (formula block not closed)",
-                                    "公式块以单独一行 $$ 开始、单独一行 $$ 结束，中间不要有空行"))
-    for line, formula, why in env.bad_math:
-        problems.append(warning(doc.path, doc.body_line + line, f"公式无法转换，按代码显示 (formula not converted: {why}): {formula}",
-                                "检查 LaTeX 写法：括号是否成对，命令是否拼写正确"))
+    for line, kind, what, why in env.notes:
+        message, hint = NOTES[kind]
+        problems.append(warning(doc.path, doc.body_line + line, message.format(what=what, why=why), hint.format(what=what)))
     everything, prose = plain_text(html)
     han, words = count_text(everything)
     rendered = Rendered(

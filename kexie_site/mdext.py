@@ -56,8 +56,7 @@ class Env:
     linker: Linker | None = None
     headings: list = field(default_factory=list)        # (level, id, text) of h2–h4
     images: list = field(default_factory=list)          # content paths of local images, in order
-    bad_math: list = field(default_factory=list)        # (line, formula, reason)
-    notes: list = field(default_factory=list)           # (line, kind, what): things an editor should fix
+    notes: list = field(default_factory=list)           # (line, kind, what, why): for the editor to fix
 
 
 class GuardedBlockParser(ParserBlock):
@@ -197,10 +196,10 @@ def _notes(state) -> None:
         if token.type == "html_block" and token.map:
             tag = OPEN_TAG_RE.match(token.content)
             if tag and ">" not in token.content[tag.end():]:
-                env.notes.append((token.map[0], "html", f"<{tag.group(1)}"))
+                env.notes.append((token.map[0], "html", f"<{tag.group(1)}", ""))
         elif (token.type == "inline" and token.map and i and tokens[i - 1].type == "paragraph_open"
               and token.content.startswith("$$")):
-            env.notes.append((token.map[0], "math", token.content.split("\n", 1)[0]))
+            env.notes.append((token.map[0], "formula_open", token.content.split("\n", 1)[0], ""))
 
 
 def _references(state) -> None:
@@ -275,7 +274,7 @@ def _render_math(self, tokens, idx, options, env) -> str:
         return mathml + "\n" if token.type == "math_block" else mathml
     line = token.map[0] if token.map else token.meta.get("line", 0)
     if ENV_KEY in env:
-        env[ENV_KEY].bad_math.append((line, token.content.strip(), why))
+        env[ENV_KEY].notes.append((line, "formula", token.content.strip(), why))
     code = f'<code class="language-latex">{escapeHtml(token.content.strip())}</code>'
     return f"<pre>{code}</pre>\n" if token.type == "math_block" else code
 
