@@ -8,7 +8,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from kexie_site.dates import get_zone, parse_date
 from kexie_site.errors import BuildFailed
+from kexie_site.model import ArticleDoc, Meta
 from kexie_site.pipeline import BuildOptions, build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,6 +48,13 @@ def article(title: str, date: str, column: str = "科言科语", body: str = "�
         lines.append(f"{key}: {value}")
     lines += ["---", "", textwrap.dedent(body).strip(), ""]
     return "\n".join(lines)
+
+
+def body_doc(body: str, path: str = "content/kyky/a.md") -> ArticleDoc:
+    """An article of the given Markdown body, as the render stage gets it (the body starts on
+    line 6 of its file)."""
+    meta = Meta(title="t", date=parse_date("2024-08-22", get_zone("Asia/Shanghai")), column="科言科语")
+    return ArticleDoc(path=path, sha256="x", meta=meta, body=body, body_line=6)
 
 
 def write_site(root: Path, files: dict[str, str | bytes], base_url: str = "https://kepu.example.cn/",

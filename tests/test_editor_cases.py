@@ -17,22 +17,18 @@ import re
 import lxml.html
 import pytest
 
-from kexie_site.dates import get_zone, parse_date
+from conftest import body_doc
 from kexie_site.markup import ImageInfo, render
-from kexie_site.model import ArticleDoc, Meta
 
-BODY_LINE = 6
+BODY_LINE = body_doc("").body_line      # the line of the file the body starts on
 MATH = '*[local-name()="math"]'          # lxml.html may or may not keep the MathML namespace
 
 
-def doc(body: str, path: str = "content/kyky/a.md") -> ArticleDoc:
-    meta = Meta(title="t", date=parse_date("2024-08-22", get_zone("Asia/Shanghai")), column="科言科语")
-    return ArticleDoc(path=path, sha256="x", meta=meta, body=body, body_line=BODY_LINE)
 
 
 def render_of(body: str, images=None, base_path: str = "/"):
     """(root element of the article HTML, Rendered, problems)."""
-    rendered, problems, _ = render(doc(body), images or {}, base_path, 120)
+    rendered, problems, _ = render(body_doc(body), images or {}, base_path, 120)
     return lxml.html.fragment_fromstring(rendered.html, create_parent="div"), rendered, problems
 
 

@@ -4,19 +4,15 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
+from conftest import body_doc
 from kexie_site.markup import ImageInfo, render
 from kexie_site.mdext import NestingTooDeep
-from kexie_site.model import ArticleDoc, Meta
-from kexie_site.dates import get_zone, parse_date
 
 
-def doc(body: str, path: str = "content/kyky/a.md") -> ArticleDoc:
-    meta = Meta(title="t", date=parse_date("2024-08-22", get_zone("Asia/Shanghai")), column="科言科语")
-    return ArticleDoc(path=path, sha256="x", meta=meta, body=body, body_line=6)
 
 
 def html_of(body: str, images=None, base_path="/"):
-    rendered, problems, _ = render(doc(body), images or {}, base_path, 120)
+    rendered, problems, _ = render(body_doc(body), images or {}, base_path, 120)
     return lxml.html.fragment_fromstring(rendered.html, create_parent="div"), rendered, problems
 
 
@@ -125,9 +121,9 @@ def test_markdown_nested_too_deep_is_an_error_at_its_line_not_lost_text(tmp_path
     assert body_line <= line < len(lines) + 1
     # the line named is where the depth is first too much: everything above it renders
     above = "\n".join(lines[body_line - 1:line - 1])
-    render(doc(above), {}, "/", 120)
+    render(body_doc(above), {}, "/", 120)
     with pytest.raises(NestingTooDeep):
-        render(doc("\n".join(lines[body_line - 1:line])), {}, "/", 120)
+        render(body_doc("\n".join(lines[body_line - 1:line])), {}, "/", 120)
     # and the Markdown of the next article in the same process is not thrown off by it
     root, _, _ = html_of('![图](p.png "注")\n\n段落')
     assert [f.findtext("figcaption") for f in root.xpath("figure")] == ["注"]
