@@ -11,14 +11,13 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Mapping
 
-from .assemble import is_published
 from .cache import doc_to_json, rendered_to_json
 from .config import Config
 from .errors import Problem, error
 from .model import ArticleDoc, Rendered, SourceFile
-from .parse import parse_article
+from .parse import parse_article, unpublished_by_lines
+from .refs import Files
 from .sources import sha256
 from .text import drain_learned, slugify
 
@@ -39,8 +38,7 @@ class Settings:
     now: datetime
     drafts: bool
     future: bool
-    images: Mapping          # content path -> markup.ImageInfo
-    base_path: str
+    files: Files             # what an article may name (images, attachments, static files)
     summary_length: int
 
 
@@ -53,10 +51,12 @@ class Done:
     rendered: Rendered | None = None       # with its html, without the plain text
     render_json: str = ""                  # the render result without html, for the cache
     render_problems: tuple[Problem, ...] = ()
-    lookups: list = field(default_factory=list)   # the image lookups the render depends on
+    lookups: list = field(default_factory=list)   # the file lookups the render depends on
     seconds: float = 0.0                   # time spent rendering
     slugs: tuple = ()                      # slugs worked out here: ((text, limit), slug) pairs
     changed: bool = False                  # the file's bytes are not the ones hashed
+    left_out: str = ""                     # a file that could not be parsed but says it is a
+                                           # "draft" (or "scheduled"): this build leaves it out
 
 
 def work(job: Job, settings: Settings) -> Done:
@@ -73,20 +73,23 @@ def work(job: Job, settings: Settings) -> Done:
             error(source.path, 1, "文件在构建过程中被改动了 (file changed during the build)", "保存完毕后再构建一次"),))
     doc, found = parse_article(replace(source, data=data), settings.config, settings.zone)
     if doc is None:
-        return Done(source.path, parse_problems=found, slugs=tuple(drain_learned().items()))
+        draft, date = unpublished_by_lines(data, settings.zone)
+        why = ("draft" if draft and not settings.drafts else
+               "scheduled" if date is not None and date > settings.now and not settings.future else "")
+        return Done(source.path, parse_problems=found, slugs=tuple(drain_learned().items()), left_out=why)
     # the slugs assemble will want, worked out here where the pinyin dictionary is loaded anyway
     slugify(doc.meta.title)
     for tag in doc.meta.tags:
         slugify(tag)
     done = Done(source.path, doc=replace(doc, body=""), parse_problems=found,
                 doc_json=doc_to_json(doc, found) if job.parse else "")
-    if job.render and is_published(doc, settings.now, settings.drafts, settings.future):
+    if job.render:              # drafts too: their problems are shown (as warnings) before they go out
         from .markup import MAX_NESTING, render
         from .mdext import NestingTooDeep
 
         tick = time.perf_counter()
         try:
-            out, problems, lookups = render(doc, settings.images, settings.base_path, settings.summary_length)
+            out, problems, lookups = render(doc, settings.files, settings.summary_length)
         except (NestingTooDeep, RecursionError) as exc:
             line = doc.body_line + exc.line if isinstance(exc, NestingTooDeep) else doc.body_line
             done = replace(done, render_problems=(error(

@@ -1,94 +1,23 @@
-"""The whole-site stage: identities and URLs, what is published, columns, tags, archive, prev/next.
+"""The whole-site stage: what is published, columns, tags, archive, prev/next, covers, the files
+to publish (ids and URLs come from identity.py).
 
 Cheap, so it runs on every build (no cache, no invalidation bugs).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Iterable, Mapping
 
 from . import urls
-from .errors import Problem, error, warning
-from .urls import resolve_local
+from .errors import Problem, warning
+from .identity import Identity
 from .model import Article, ArticleDoc, ArticleRef, Asset, Config, Group, Rendered, Site, Tag, YearArchive
+from .refs import Found, is_content
 from .text import slugify, unique_slug
-
-
-@dataclass(frozen=True)
-class Identity:
-    id: str
-    slug: str
-    url: str
-
-
-def _order(doc: ArticleDoc):
-    return (doc.meta.instant, doc.path)
 
 
 def newest_first(docs: Iterable[ArticleDoc]) -> list[ArticleDoc]:
     return sorted(docs, key=lambda d: (-d.meta.instant, d.path))
-
-
-def derived_id(column_slug: str, local_date: datetime) -> str:
-    return f"{column_slug}-{local_date.year}{local_date.month:02d}{local_date.day:02d}"
-
-
-def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo) -> tuple[dict[str, Identity], list[Problem]]:
-    """Ids and URLs for every article, drafts and scheduled ones included, so that publishing
-    one later never changes the id or URL of another.
-
-    id: the front-matter `id`, or "<column slug>-<YYYYMMDD>" (-2, -3 … for further articles of
-    that column on that day, in order of time, then file path).
-    URL: "<YYYY>/<MM>/<DD>/<slug>/"; derived slugs that meet on a day get -2, -3 …; two
-    explicit slugs that meet are an error."""
-    problems: list[Problem] = []
-    ordered = sorted(docs, key=_order)
-
-    explicit_ids: dict[str, ArticleDoc] = {}
-    for doc in ordered:
-        if doc.meta.id:
-            other = explicit_ids.get(doc.meta.id)
-            if other:
-                problems.append(error(doc.path, doc.meta.line_of("id"),
-                                      f"id {doc.meta.id!r} 已被 {other.path}:{other.meta.line_of('id')} 使用 (duplicate id)",
-                                      "每篇文章的 id 必须不同；已发布文章的 id 不要改，改新文章的"))
-            else:
-                explicit_ids[doc.meta.id] = doc
-    taken_ids = set(explicit_ids)
-
-    explicit_urls: dict[str, ArticleDoc] = {}
-    for doc in ordered:
-        if doc.meta.slug:
-            url = urls.article(doc.meta.date.astimezone(zone), doc.meta.slug)
-            other = explicit_urls.get(url)
-            if other:
-                problems.append(error(doc.path, doc.meta.line_of("slug"),
-                                      f"网址 {url} 与 {other.path}:{other.meta.line_of('slug')} 相同 (two articles with the same URL)",
-                                      "给其中一篇换一个 slug"))
-            else:
-                explicit_urls[url] = doc
-    taken_urls = set(explicit_urls)
-
-    result: dict[str, Identity] = {}
-    slugs = {c.name: c.slug for c in config.columns}
-    for doc in ordered:
-        local = doc.meta.date.astimezone(zone)
-        article_id = doc.meta.id or unique_slug(derived_id(slugs[doc.meta.column], local), taken_ids)
-        if doc.meta.slug:
-            slug = doc.meta.slug
-            url = urls.article(local, slug)
-        else:
-            base = slugify(doc.meta.title) or slugify(article_id) or "article"
-            slug, n = base, 1
-            url = urls.article(local, slug)
-            while url in taken_urls:
-                n += 1
-                slug = f"{base}-{n}"
-                url = urls.article(local, slug)
-            taken_urls.add(url)
-        result[doc.path] = Identity(article_id, slug, url)
-    return result, problems
 
 
 def tag_index(docs: Iterable[ArticleDoc]) -> dict[str, Tag]:
@@ -120,6 +49,31 @@ def link_problems(site: Site, known: Iterable[str], live: Iterable[str] | None =
     return found
 
 
+def duplicate_problems(site: Site, before: Iterable[str] = ()) -> list[Problem]:
+    """A warning for each pair of published articles that look like one copied: the same body,
+    or the same title in one column on one day (a daily column may repeat a title on other days).
+    Each names the other file; the warning goes to the newer copy: not to one published `before`
+    (the paths of the last publish), then the later one."""
+    before = set(before)
+    found = []
+    for kind, key_of in (("body", lambda a: a.rendered.fingerprint),
+                         ("title", lambda a: (a.column.name, a.title, a.date.date()))):
+        first: dict = {}
+        for article in sorted(site.articles, key=lambda a: (a.doc.path not in before, a.date, a.doc.path)):
+            key = key_of(article)
+            if not key:
+                continue
+            if key in first:
+                other = first[key]
+                what = "正文" if kind == "body" else f"栏目 {article.column.name} 同一天的标题"
+                found.append(warning(article.doc.path, article.meta.line_of("title"),
+                                     f"{what}和 {other.doc.path} 的相同，像是复制的文件 (duplicate {kind})",
+                                     "如果是复制出来的，删掉多余的那个文件；如果是新文章，改写标题或正文"))
+            else:
+                first[key] = article
+    return found
+
+
 def is_published(doc: ArticleDoc, now: datetime, drafts: bool, future: bool) -> bool:
     return (drafts or not doc.meta.draft) and (future or doc.meta.date <= now)
 
@@ -127,7 +81,10 @@ def is_published(doc: ArticleDoc, now: datetime, drafts: bool, future: bool) -> 
 def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, Rendered],
              identities: Mapping[str, Identity], assets: Iterable[Asset], zone: tzinfo,
              scheduled: Iterable[ArticleDoc] = (), drafts: Iterable[ArticleDoc] = (),
-             now: datetime | None = None, views: Mapping[str, Mapping[str, int]] | None = None) -> Site:
+             now: datetime | None = None, views: Mapping[str, Mapping[str, int]] | None = None,
+             covers: Mapping[str, Found] | None = None) -> Site:
+    """The site of the published `docs`. `covers`: each article's cover, resolved (refs)."""
+    covers = covers or {}
     docs = newest_first(docs)
     tags = tag_index(docs)
     columns = {c.name: c for c in config.columns}
@@ -151,18 +108,13 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
     for doc in docs:
         ident = identities[doc.path]
         out = rendered[doc.path]
-        cover_url = ""
-        if doc.meta.cover:
-            target = resolve_local(doc.path, doc.meta.cover)
-            if target and target in by_path:
-                cover_url = urls.asset(target)
-            elif target is None and doc.meta.cover.startswith(("http://", "https://")):
-                cover_url = doc.meta.cover
+        cover = covers.get(doc.path)
+        cover_url = cover.url if cover else doc.meta.cover if doc.meta.cover.startswith(("http://", "https://")) else ""
         articles.append(Article(
             doc=doc, rendered=out, id=ident.id, slug=ident.slug, url=ident.url,
             column=columns[doc.meta.column], tags=tuple(tags[t] for t in doc.meta.tags),
             summary=doc.meta.summary or out.auto_summary, prev=older.get(doc.path), next=newer.get(doc.path),
-            cover_url=cover_url,
+            cover_url=cover_url, cover_width=cover.info.width if cover else 0, cover_height=cover.info.height if cover else 0,
             preview="draft" if doc.meta.draft else "scheduled" if now is not None and doc.meta.date > now else "",
             views=tuple(sorted((views or {}).get(doc.path, {}).items())),
             links=tuple(urls.article_link(url_of[target], written) if target in url_of else ""
@@ -195,8 +147,8 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
         for y in sorted(years, reverse=True)
     )
 
-    used = sorted({p for a in articles for p in a.rendered.images} |
-                  {resolve_local(a.doc.path, a.meta.cover) for a in articles if a.cover_url and not a.cover_url.startswith("http")})
+    used = sorted({p for a in articles for p in a.rendered.files} |
+                  {covers[a.doc.path].key for a in articles if a.doc.path in covers and is_content(covers[a.doc.path].key)})
     site_assets = tuple(by_path[p] for p in used if p in by_path)
     return Site(
         config=config, articles=tuple(articles), columns=column_groups, tags=tag_groups, years=year_archives,

@@ -3,7 +3,7 @@
 - stats:   path → (size, mtime_ns, sha256), so unchanged files need not be read again;
 - docs:    parse results (the front matter), keyed by file hash + parse digest;
 - renders: Markdown results (small fields as JSON, the HTML apart, loaded only where a page or
-           feed needs it), keyed by file hash + render digest; each entry remembers the images
+           feed needs it), keyed by file hash + render digest; each entry remembers the files
            it looked up, and is valid only while they are the same;
 - state:   the fingerprint of the last build, for the no-change fast path.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import Problem
 from .model import ArticleDoc, Heading, Meta, Rendered
 
-SCHEMA = 9
+SCHEMA = 10
 TABLES = (
     "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, sha TEXT)",
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT)",
@@ -260,30 +260,31 @@ def _all_str(*values) -> bool:
 
 
 def html_key(key: str, lookups: list) -> str:
-    """What identifies a render's HTML: its entry's key and, when it has any, the image lookups."""
+    """What identifies a render's HTML: its entry's key and, when it has any, the file lookups."""
     return digest(key, lookups) if lookups else key
 
 
 def rendered_to_json(r: Rendered, lookups: list, problems: tuple[Problem, ...]) -> str:
-    return json.dumps([list(r.images), r.han, r.words, r.reading_minutes, r.auto_summary, lookups,
-                       [problem_to_json(p) for p in problems], r.link_token, [list(x) for x in r.links]],
+    return json.dumps([list(r.files), r.han, r.words, r.reading_minutes, r.auto_summary, lookups,
+                       [problem_to_json(p) for p in problems], r.link_token, [list(x) for x in r.links], r.fingerprint],
                       ensure_ascii=False)
 
 
 def rendered_from_json(text: str, key: str = "") -> tuple[Rendered, list, tuple[Problem, ...]] | None:
-    """(Rendered without html, text and headings, the image lookups it depends on, its problems),
+    """(Rendered without html, text and headings, the file lookups it depends on, its problems),
     or None. The headings are kept with the HTML (get_body): only the article's page needs them.
     The Rendered's key is `key` (the entry's) with the lookups: they decide the HTML too."""
     try:
-        images, han, words, minutes, summary, lookups, problems, token, links = json.loads(text)
-        if not (_all_str(summary, token, *images) and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str)
+        files, han, words, minutes, summary, lookups, problems, token, links, fingerprint = json.loads(text)
+        if not (_all_str(summary, token, fingerprint, *files) and all(isinstance(x, list) and len(x) == 2 and isinstance(x[0], str)
                                                           for x in lookups)
                 and all(isinstance(x, list) and len(x) == 3 and _all_str(x[0], x[1]) and isinstance(x[2], int)
                         for x in links)):
             return None
-        rendered = Rendered(html="", text="", images=tuple(images), han=int(han), words=int(words),
+        rendered = Rendered(html="", text="", files=tuple(files), han=int(han), words=int(words),
                             reading_minutes=int(minutes), auto_summary=summary, key=html_key(key, lookups),
-                            links=tuple((target, written, line) for target, written, line in links), link_token=token)
+                            links=tuple((target, written, line) for target, written, line in links), link_token=token,
+                            fingerprint=fingerprint)
         return rendered, lookups, tuple(problem_from_json(p) for p in problems)
     except (ValueError, KeyError, TypeError):
         return None

@@ -6,11 +6,12 @@ import argparse
 import sys
 import time
 import traceback
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .errors import BuildFailed, Problem
+from .errors import ERROR, BuildFailed, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -62,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     c.add_argument("--now", default=None, help="take this time as now (scheduling, the last 30 days)")
     c.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    p = sub.add_parser("pin", help="write each article's id and slug into its front matter (dry run unless --write)")
+    p.add_argument("--site", default=".", help="site directory (default: .)")
+    p.add_argument("--output", default=None, help="where the site was published, for its ids and URLs (default: <site>/public)")
+    p.add_argument("--write", action="store_true", help="write the files (default: only show the changes)")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser
 
 
@@ -115,6 +121,9 @@ def cmd_build(args) -> int:
         f"  排版 rendered   {result.markdown_renders} Markdown, {result.pages_rendered} pages"
         + ("  (没有变化 nothing changed)" if result.fast else ""),
         f"  警告 warnings   {len(result.problems)}",
+        "  身份 identity   " + ("按上次发布的记录保持 id 和网址 (kept from the last publish's record)" if result.record else
+                               "没有上次发布的记录：id 和网址按日期和文件名推出 (no record of a previous publish: "
+                               "ids and URLs derived in date and file order; kexie-site pin --write fixes them in the files)"),
         *(f"  过大或过慢 heavy {h}" for h in result.heavy),
         f"  用时 time       {result.seconds:.2f} s",
     ]
@@ -135,6 +144,28 @@ def cmd_new(args) -> int:
     return EXIT_OK
 
 
+def cmd_pin(args) -> int:
+    from .pin import apply, diff, plan
+
+    site = Path(args.site)
+    report = plan(site, Path(args.output) if args.output else None)
+    if args.write:
+        report = apply(site, report)
+    print_problems(report.problems)
+    if not args.write:
+        for pin in report.pins:
+            print(diff(pin), end="")
+    origin = ("按已发布站点的记录 (from the published site's record)" if report.record
+              else "没有已发布站点的记录，按日期和文件名推出 (no published record: derived in date and file order)")
+    if args.write:
+        print(f"已写入 pinned {len(report.written)} 个文件 files；id 和网址{origin}")
+    elif report.pins:
+        print(f"将写入 would pin {len(report.pins)} 个文件 files（id 和网址{origin}）；加 --write 写入 (add --write to apply)")
+    else:
+        print("每篇文章都已写明 id 和 slug (every article has its id and slug)")
+    return EXIT_PROBLEMS if report.problems else EXIT_OK
+
+
 def cmd_check(args) -> int:
     from .lint import column_lines, lint_site
     from .dates import get_zone, parse_date
@@ -152,18 +183,23 @@ def cmd_check(args) -> int:
             except OSError:
                 pass
         config_text = (site_dir / "site.toml").read_text("utf-8-sig", errors="replace")
-        return lint_site(site, texts, zone, now, page_urls, column_lines(config_text))
+        return lint_site(site, texts, zone, now, page_urls, column_lines(config_text), sources.assets)
 
-    try:
+    try:   # ids and URLs as the site in public/ published them
         result = build(site_dir, None, BuildOptions(now=args.now, drafts=True, future=True, inspect=inspect,
-                                                    progress=_progress()))
+                                                    progress=_progress(), record_dir=site_dir / "public"))
     except BuildFailed as failed:
         print_problems(failed.problems)
         print(f"检查未通过 check failed: {sum(p.is_error for p in failed.problems)} 个错误 error(s)", file=sys.stderr)
         return EXIT_PROBLEMS
+    if args.strict:               # the CI gate: every warning is an error, and says so
+        print_problems(tuple(replace(p, severity=ERROR) for p in result.problems))
+        print(f"检查{'未通过 check failed' if result.problems else '完成 checked'}: {result.articles} 篇文章 articles, "
+              f"{len(result.problems)} 个错误 errors (--strict)", file=sys.stderr if result.problems else sys.stdout)
+        return EXIT_PROBLEMS if result.problems else EXIT_OK
     print_problems(result.problems)
     print(f"检查完成 checked {result.articles} 篇文章 articles: 0 个错误 errors, {len(result.problems)} 个警告 warnings")
-    return EXIT_PROBLEMS if args.strict and result.problems else EXIT_OK
+    return EXIT_OK
 
 
 def cmd_serve(args) -> int:
@@ -177,7 +213,7 @@ def cmd_serve(args) -> int:
     return serve(site, args.host, args.port, args.drafts, args.future)
 
 
-COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve}
+COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve, "pin": cmd_pin}
 
 
 def _terminate_as_interrupt() -> None:

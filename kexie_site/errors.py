@@ -5,7 +5,7 @@ the English key), and carries a hint on how to fix it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 ERROR = "error"
@@ -39,6 +39,20 @@ def error(path: str, line: int, message: str, hint: str = "") -> Problem:
 
 def warning(path: str, line: int, message: str, hint: str = "") -> Problem:
     return Problem(path, max(1, line), message, hint, WARNING)
+
+
+LEFT_OUT = {
+    "draft": "草稿，这次构建不发布它 (draft: left out of this build)",
+    "scheduled": "定时文章，这次构建不发布它 (scheduled: left out of this build)",
+}
+
+
+def left_out(problems: Iterable[Problem], why: str) -> list[Problem]:
+    """The problems of an article this build does not publish (why: "draft" or "scheduled"), as
+    warnings: a colleague's unfinished draft never stops the others from publishing. `check` and
+    previews (--drafts, --future) publish it, and then they are errors again."""
+    return [replace(p, severity=WARNING, message=f"{p.message}（{LEFT_OUT[why]}）") if p.is_error else p
+            for p in problems]
 
 
 def sort_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:

@@ -2,18 +2,21 @@
 
 Pure functions over the assembled site and the articles' text: a missing summary where the
 automatic one is poor, images without alt text, links to articles or pages that do not exist,
-articles without an explicit id, titles over 32 characters (WeChat's limit), scheduled articles,
+articles without an explicit id and those whose derived id or URL another article shares, titles
+over 32 characters (WeChat's limit), scheduled articles, files under content/ no article uses,
 and the days of the last 30 on which a (daily) column had no article.
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, tzinfo
+from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, warning
 from .markup import heading_lookalikes
-from .model import ArticleDoc, Site
+from .identity import Identity, shared_derivations
+from .model import ArticleDoc, Asset, Site
 from .text import zh_date
 
 TITLE_LIMIT = 32
@@ -43,7 +46,7 @@ def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: st
     path, meta = doc.path, doc.meta
     if not meta.id:
         found.append(warning(path, 1, "没有写 id (no explicit id)：id 会由栏目和日期推出，改栏目或日期就会变",
-                             "在 front matter 里加一行 id: …（kexie-site new 会自动写好）"))
+                             "运行 kexie-site pin --write 把现在的 id 和网址写进 front matter（kexie-site new 会自动写好）"))
     if len(meta.title) > TITLE_LIMIT:
         found.append(warning(path, meta.line_of("title"), f"标题有 {len(meta.title)} 个字，超过微信的 {TITLE_LIMIT} 字上限 (title too long for WeChat)",
                              "转发到公众号前缩短标题"))
@@ -76,12 +79,26 @@ def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: st
     return found
 
 
+def unused_files(site: Site, assets: Iterable[Asset]) -> list[Problem]:
+    """A warning for each file under content/ that no article names (an article's images,
+    cover and linked files are published; these would not be)."""
+    used = {a.path for a in site.assets}
+    return [warning(f"content/{a.path}", 1, "没有文章用到这个文件，不会发布 (unused file)",
+                    "用不上就删掉或移出 content/；要用，就在文章里引用它，例如 ![说明](图片.png)")
+            for a in assets if a.path not in used]
+
+
 def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, page_urls: set[str],
-              config_lines: dict[str, int]) -> list[Problem]:
+              config_lines: dict[str, int], assets: Iterable[Asset] = ()) -> list[Problem]:
     """All the check warnings, for a site assembled with drafts and scheduled articles included
     (an editor checks them before they go out). `texts` maps article paths to their text;
-    `page_urls` is the URL of every file the build makes; `config_lines` maps a column name to its line in site.toml."""
+    `page_urls` is the URL of every file the build makes; `config_lines` maps a column name to its
+    line in site.toml; `assets` are the files under content/ besides the articles."""
     found: list[Problem] = []
+    found.extend(unused_files(site, assets))
+    found.extend(shared_derivations([a.doc for a in site.articles],
+                                    {a.doc.path: Identity(a.id, a.slug, a.url) for a in site.articles},
+                                    site.config, zone))
     today = now.astimezone(zone).date()
     for article in site.articles:
         found.extend(lint_article(article.doc, texts.get(article.doc.path, ""), page_urls,

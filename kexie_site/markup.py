@@ -4,18 +4,16 @@ The engine is markdown-it-py with the CommonMark preset, GFM tables and striketh
 links (linkify-it-py), footnotes and formulas (mdit-py-plugins), our Chinese rules (cjk.py) and
 the site's rules, task lists among them (mdext.py). One parser per process, built once: it keeps nothing
 between documents (what one render finds goes to its own `mdext.Env`). The result depends only
-on the document, the published URLs of the images it uses and MARKDOWN_SETTINGS, so it can be
+on the document, what the files it names are (refs.Files: URL, size, kind) and MARKDOWN_SETTINGS, so it can be
 cached per file.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 from importlib.metadata import version
-from typing import Mapping
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -23,9 +21,10 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from . import urls
 from .cjk import cjk_plugin, is_chinese
-from .errors import Problem, error, warning
+from .errors import ERROR, WARNING, Problem, error
 from .mdext import ENV_KEY, Env, NestingTooDeep, site_plugin
 from .model import ArticleDoc, Heading, Rendered
+from .refs import FILE, IMAGE, Files, Found, Miss, is_content, resolve
 from .sanitize import sanitize_html
 from .text import count_text, reading_minutes, slugify, summarize
 from .urls import resolve_local
@@ -48,21 +47,16 @@ BLOCKS = {
 }
 
 
-# What each kind of mdext note tells the editor: (message, hint), with {what} and {why} filled in.
+# What each kind of mdext note tells the editor: (message, hint, severity), with {what} and {why} filled in.
 NOTES = {
-    "html": ("HTML 标签 {what} 没有写完（缺少 >），后面的文字会丢失 (unclosed HTML tag)", "在 {what} 的属性后面补上 >"),
+    "html": ("HTML 标签 {what} 没有写完（缺少 >），后面的文字会丢失 (unclosed HTML tag)", "在 {what} 的属性后面补上 >", WARNING),
     "formula_open": ("公式块没有结束，按普通文字显示 (formula block not closed)",
-                     "公式块以单独一行 $$ 开始、单独一行 $$ 结束，中间不要有空行"),
+                     "公式块以单独一行 $$ 开始、单独一行 $$ 结束，中间不要有空行", WARNING),
     "formula": ("公式无法转换，按代码显示 (formula not converted: {why}): {what}",
-                "检查 LaTeX 写法：括号是否成对，命令是否拼写正确"),
+                "检查 LaTeX 写法：括号是否成对，命令是否拼写正确", WARNING),
+    "local_path": ("图片或链接用了本机上的绝对路径，读者打不开 (absolute local path): {what}",
+                   "把文件复制到文章所在的文件夹，再写成相对路径，例如 ![](图片1.png)；路径里不要有空格", ERROR),
 }
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    url: str        # site-relative published URL
-    width: int = 0
-    height: int = 0
 
 
 def heading_id(value: str) -> str:
@@ -192,47 +186,46 @@ def plain_text(html: str) -> tuple[str, str]:
     return "\n".join(text for text, _ in pieces), _join([text for text, prose in pieces if prose])
 
 
-def lookups_valid(lookups: list, images: Mapping[str, ImageInfo]) -> bool:
-    """Whether the images a cached render looked up are still what they were."""
-    for target, seen in lookups:
-        info = images.get(target)
-        if (info is None) != (seen is None) or (info is not None and [info.url, info.width, info.height] != seen):
-            return False
-    return True
+DUPLICATE_MIN = 20    # characters: shorter bodies ("详见下图。") may well be the same in two articles
 
 
-def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
-           summary_length: int) -> tuple[Rendered, tuple[Problem, ...], list]:
-    """(rendered article, problems, the image lookups the result depends on).
+def _fingerprint(text: str) -> str:
+    """A hash of the text with white space folded, "" when it is too short to tell a copy."""
+    folded = " ".join(text.split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32] if len(folded) >= DUPLICATE_MIN else ""
+
+
+def render(doc: ArticleDoc, files: Files, summary_length: int) -> tuple[Rendered, tuple[Problem, ...], list]:
+    """(rendered article, problems, the file lookups the result depends on).
     Raises NestingTooDeep (with the body line) for an article nested past MAX_NESTING."""
     problems: list[Problem] = []
     lookups: list = []
+    used: list[str] = []                 # content files named, in order
+
+    def found(hit: Found | None, miss: Miss | None, line: int) -> str | None:
+        if miss:
+            problems.append(error(doc.path, doc.body_line + line, miss.message, miss.hint))
+            return None
+        if hit is None:
+            return None
+        if is_content(hit.key) and hit.key not in used:
+            used.append(hit.key)
+        return hit.href
 
     def resolver(src: str, line: int):
-        target = resolve_local(doc.path, src)
-        if target is None:
-            return None
-        info = images.get(target) if target else None
-        if target:
-            lookups.append([target, [info.url, info.width, info.height] if info else None])
-        if target == "":
-            problems.append(error(doc.path, doc.body_line + line, f"图片 {src!r} 指向 content/ 之外 (image outside the site)",
-                                  "把图片放进 content/ 目录下，用相对路径引用"))
-            return None
-        if info is None:
-            problems.append(warning(doc.path, doc.body_line + line, f"图片文件不存在 (image not found): {src}",
-                                    f"检查文件名和路径：应该在 content/{target}"))
-            return None
-        return urls.href(base_path, info.url), info.width, info.height, target
+        hit, miss = resolve(doc.path, src, files, IMAGE, lookups)
+        href = found(hit, miss, line)
+        return (href, hit.info.width, hit.info.height) if href else None
 
     links: list[tuple[str, str, int]] = []
     token = []
 
     def linker(href: str, line: int) -> str | None:
         """A relative link to a Markdown file inside content/ links to that article: a
-        placeholder now, its URL once the site is assembled (urls.fill_links)."""
+        placeholder now, its URL once the site is assembled (urls.fill_links). A link to a
+        file (a PDF …) gets the file's published URL."""
         if not urls.is_article_link(href):
-            return None
+            return found(*resolve(doc.path, href, files, FILE, lookups), line)
         target = resolve_local(doc.path, href)
         if target is None:
             return None                  # not a relative file path: left as written
@@ -245,14 +238,16 @@ def render(doc: ArticleDoc, images: Mapping[str, ImageInfo], base_path: str,
     env = Env(resolver=resolver, linker=linker)
     html = sanitize_html(_parser().render(doc.body, {ENV_KEY: env}))
     for line, kind, what, why in env.notes:
-        message, hint = NOTES[kind]
-        problems.append(warning(doc.path, doc.body_line + line, message.format(what=what, why=why), hint.format(what=what)))
+        message, hint, severity = NOTES[kind]
+        problems.append(Problem(doc.path, max(1, doc.body_line + line), message.format(what=what, why=why),
+                                hint.format(what=what), severity))
     everything, prose = plain_text(html)
     han, words = count_text(everything)
     rendered = Rendered(
-        html=html, text=everything, headings=tuple(Heading(*h) for h in env.headings), images=tuple(env.images),
+        html=html, text=everything, headings=tuple(Heading(*h) for h in env.headings), files=tuple(used),
         han=han, words=words, reading_minutes=reading_minutes(han, words),
         auto_summary=summarize(prose or _join(everything.split("\n")), summary_length),
         links=tuple(links), link_token=token[0] if token else "",
+        fingerprint=_fingerprint(everything),
     )
     return rendered, tuple(sorted(problems, key=lambda p: p.line)), lookups

@@ -13,7 +13,12 @@ headings, images and problems. The parser itself keeps nothing between documents
   h2–h4 headings for the page's table of contents.
 - Figures: an image with a title alone in its paragraph becomes <figure> with <figcaption>;
   local images get their published URL, width and height, loading="lazy", decoding="async".
-- Links to other articles' Markdown files: the href the linker returns (a placeholder).
+- Links: the href the linker returns (a placeholder for another article, a published URL for a
+  file).
+- Raw HTML: `src`, `srcset` and `href` of <img>, <source> and <a> go through the same resolver
+  and linker, and an <img> gets the picture's width and height.
+- An image written with an absolute path on the editor's computer that CommonMark does not take
+  for an image at all (`![](C:\\My Pictures\\a.png)`, a space in it) is a note too.
 - Formulas ($…$ and $$…$$, dollarmath) become MathML (latex2mathml) on the server; one that does
   not convert is a warning and is shown as code.
 - Footnotes' back links say where they go (返回正文).
@@ -23,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import unescape
 from typing import Callable
 
 from markdown_it import MarkdownIt
@@ -30,8 +36,10 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.parser_block import ParserBlock
 from markdown_it.token import Token
 
-# resolver(src as written, line) -> (published src, width, height, content path) or None
-Resolver = Callable[[str, int], "tuple[str, int, int, str] | None"]
+from .refs import srcset_candidates
+
+# resolver(src as written, line) -> (published src, width, height) or None to leave it as written
+Resolver = Callable[[str, int], "tuple[str, int, int] | None"]
 # linker(href as written, line) -> the href to put instead, or None to leave the link as it is
 Linker = Callable[[str, int], "str | None"]
 
@@ -55,7 +63,6 @@ class Env:
     resolver: Resolver | None = None
     linker: Linker | None = None
     headings: list = field(default_factory=list)        # (level, id, text) of h2–h4
-    images: list = field(default_factory=list)          # content paths of local images, in order
     notes: list = field(default_factory=list)           # (line, kind, what, why): for the editor to fix
 
 
@@ -78,7 +85,7 @@ def _env(state) -> Env:
     return found
 
 
-LOCATED = ("image", "link_open", "math_inline", "math_inline_double")
+LOCATED = ("image", "link_open", "math_inline", "math_inline_double", "html_inline")
 
 
 def _located(rule):
@@ -203,12 +210,16 @@ def _notes(state) -> None:
 
 
 def _references(state) -> None:
-    """Core rule: local images get their published URL and size; links to articles their
-    placeholder; an image with a title alone in a paragraph becomes a figure."""
+    """Core rule: local images get their published URL and size; links their href from the
+    linker (articles: a placeholder); raw HTML likewise; an image with a title alone in a
+    paragraph becomes a figure."""
     env = _env(state)
     md = state.md
     tokens = state.tokens
     for i, block in enumerate(tokens):
+        if block.type == "html_block":
+            block.content = _raw_html(env, block.content, block.map[0] if block.map else 0)
+            continue
         if block.type != "inline" or not block.children:
             continue
         for child in block.children:
@@ -220,6 +231,13 @@ def _references(state) -> None:
                     replaced = env.linker(md.normalizeLinkText(href), child.meta.get("line", 0))
                     if replaced is not None:
                         child.attrSet("href", replaced)
+            elif child.type == "html_inline":
+                child.content = _raw_html(env, child.content, child.meta.get("line", 0))
+            elif child.type == "text" and "](" in child.content:
+                for m in UNPARSED_LOCAL_IMAGE_RE.finditer(child.content):
+                    at = block.content.find(m.group(0))
+                    line = block.map[0] + block.content.count("\n", 0, at) if block.map and at >= 0 else 0
+                    env.notes.append((line, "local_path", m.group(0), ""))
         children = block.children
         if (len(children) == 1 and children[0].type == "image" and children[0].attrGet("title")
                 and 0 < i < len(tokens) - 1 and tokens[i - 1].type == "paragraph_open"
@@ -230,17 +248,68 @@ def _references(state) -> None:
             tokens[i - 1].tag = tokens[i + 1].tag = "figure"
 
 
+# `![…](C:\…`, `[…](file:…` left as text: CommonMark saw no image or link (a space in the path,
+# or a file: URL, which markdown-it refuses)
+UNPARSED_LOCAL_IMAGE_RE = re.compile(r"!?\[[^\]\n]*\]\(\s*<?(?:[A-Za-z]:[\\/]|\\\\|file:)[^)\n]*\)?", re.I)
+# the tags of raw HTML whose URLs name files, and those attributes (quoted or not)
+RAW_TAG_RE = re.compile(r"""<(img|source|a)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+RAW_ATTR_RE = re.compile(r"""(\s)(src|srcset|href|width|height)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+
+
+def _raw_html(env: Env, html: str, first_line: int) -> str:
+    """Raw HTML with the URLs of its <img>, <source> and <a> tags resolved like Markdown's, and
+    each <img> of a local picture given its width and height when it has neither."""
+    if "<" not in html or not RAW_TAG_RE.search(html):
+        return html
+
+    def tag(m: re.Match) -> str:
+        name = m.group(1).lower()
+        line = first_line + html.count("\n", 0, m.start())
+        sized: list = []
+        has_size = False
+
+        def attribute(a: re.Match) -> str:
+            nonlocal has_size
+            key = a.group(2).lower()
+            value = unescape(next(v for v in a.group(4, 5, 6) if v is not None))
+            new = None
+            if key in ("width", "height"):
+                has_size = True
+            elif key == "src" and name != "a" and env.resolver:
+                found = env.resolver(value, line)
+                if found:
+                    new = found[0]
+                    sized[:] = found[1:]
+            elif key == "srcset" and name != "a" and env.resolver:
+                parts = []
+                for url, descriptor in srcset_candidates(value):
+                    found = env.resolver(url, line)
+                    parts.append((found[0] if found else url) + (" " + descriptor if descriptor else ""))
+                new = ", ".join(parts)
+            elif key == "href" and name == "a" and env.linker:
+                new = env.linker(value, line)
+            if new is None:
+                return a.group(0)
+            return f'{a.group(1)}{a.group(2)}{a.group(3)}"{escapeHtml(new)}"'
+
+        attrs = RAW_ATTR_RE.sub(attribute, m.group(2))
+        if name == "img" and sized and sized[0] and sized[1] and not has_size:
+            closing = "/" if attrs.rstrip().endswith("/") else ""
+            attrs = attrs.rstrip().rstrip("/") + f' width="{sized[0]}" height="{sized[1]}"' + (" /" if closing else "")
+        return f"<{m.group(1)}{attrs}>"
+
+    return RAW_TAG_RE.sub(tag, html)
+
+
 def _image(md: MarkdownIt, env: Env, image: Token) -> None:
     src = image.attrGet("src") or ""
     found = env.resolver(md.normalizeLinkText(src), image.meta.get("line", 0)) if env.resolver and src else None
     if found:
-        url, width, height, content_path = found
+        url, width, height = found
         image.attrSet("src", url)
         if width and height:
             image.attrSet("width", str(width))
             image.attrSet("height", str(height))
-        if content_path not in env.images:
-            env.images.append(content_path)
     image.attrSet("loading", "lazy")
     image.attrSet("decoding", "async")
 
@@ -304,7 +373,7 @@ def site_plugin(md: MarkdownIt, slugify: Callable[[str], str]) -> None:
     guarded = GuardedBlockParser()
     guarded.ruler = md.block.ruler
     md.block = guarded
-    for name in ("image", "link", "math_inline"):
+    for name in ("image", "link", "math_inline", "html_inline"):
         md.inline.ruler.at(name, _located(md.inline.ruler.__rules__[md.inline.ruler.__find__(name)].fn))
     md.core.ruler.after("inline", "kexie_lines", _mark_lines)
     md.core.ruler.after("inline", "kexie_task_lists", _task_lists)

@@ -55,12 +55,13 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Asset:
-    """A non-Markdown file under content/ (an image, usually)."""
+    """A non-Markdown file under content/: an image, or an attachment (a PDF …)."""
     path: str                # relative to the content directory, posix
     source: str              # absolute path on disk, for copying
     fingerprint: str         # size and mtime: changes when the file does
     width: int = 0
     height: int = 0
+    kind: str = "file"       # refs.IMAGE, refs.UNREADABLE (an image's name, not its bytes) or refs.FILE
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Rendered:
     html: str
     text: str                # plain text of the body, for counts and summaries
     headings: tuple[Heading, ...] = ()
-    images: tuple[str, ...] = ()       # content-relative paths of local images used
+    files: tuple[str, ...] = ()        # content-relative paths of the files it names (images, attachments)
     key: str = ""                      # identifies the HTML (file hash, settings, images looked up)
     han: int = 0
     words: int = 0
@@ -119,6 +120,7 @@ class Rendered:
     # each left in the HTML as a placeholder with this token (urls.fill_links puts the URL in)
     links: tuple[tuple[str, str, int], ...] = ()
     link_token: str = ""
+    fingerprint: str = ""              # a hash of the text: two articles with one body have the same ("" when short)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,9 @@ class Article:
     summary: str
     prev: ArticleRef | None = None   # older, same column
     next: ArticleRef | None = None   # newer, same column
-    cover_url: str = ""
+    cover_url: str = ""      # site-relative (a file of the site) or absolute (http…)
+    cover_width: int = 0
+    cover_height: int = 0
     preview: str = ""        # "draft" or "scheduled" when published only for a preview
     views: tuple[tuple[str, int], ...] = ()   # imported view counts per source, sorted by source
     links: tuple[str, ...] = ()   # the URL of each of rendered.links ("" when that article is not published)

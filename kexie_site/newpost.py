@@ -1,5 +1,6 @@
 """`kexie-site new`: today's article with complete front matter, created exclusively (never
-overwriting a file), named in pinyin, with a fresh immutable id."""
+overwriting a file), named in pinyin, with a fresh immutable id and its slug written out (so its
+identity never depends on the order of files)."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ from .text import clean_text, slugify
 BODY = "## 小标题\n\n在这里写正文。写完后把 draft 改成 false（或删掉这一行）再发布。\n"
 
 
-def front_matter(title: str, date: datetime, column: str, article_id: str) -> str:
+def front_matter(title: str, date: datetime, column: str, article_id: str, slug: str) -> str:
     """Values are written as JSON strings, which YAML reads as double-quoted text: a colon, a
     quote or a # in a title cannot break the front matter."""
     quote = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
@@ -29,6 +30,7 @@ def front_matter(title: str, date: datetime, column: str, article_id: str) -> st
         'summary: ""',
         'author: ""',
         f"id: {quote(article_id)}",
+        f"slug: {quote(slug)}",
         "draft: true",
         "---",
         "",
@@ -60,12 +62,13 @@ def new_article(site_dir: Path, title: str, column: str, when: str | None) -> tu
     except DateError as exc:
         return None, error("--date", 1, str(exc), f"可用的写法：{FORMS}")
     article_id = f"{col.slug}-{date:%Y%m%d}-{secrets.token_hex(3)}"
-    name = f"{date:%Y-%m-%d}-{slugify(title) or 'article'}.md"
+    slug = slugify(title) or "article"
+    name = f"{date:%Y-%m-%d}-{slug}.md"
     target = site_dir / "content" / col.slug / name
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8", newline="\n") as handle:   # exclusive: never overwrite
-            handle.write(front_matter(title, date, col.name, article_id))
+            handle.write(front_matter(title, date, col.name, article_id, slug))
     except FileExistsError:
         return None, error(str(target), 1, "文件已存在，不会覆盖 (file exists; not overwritten)",
                            "换一个标题或日期，或直接编辑这个文件")

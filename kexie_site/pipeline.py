@@ -24,14 +24,14 @@ from .cache import (Cache, code_digest, digest, doc_from_json, html_key, problem
 from .config import CONFIG_NAME, load_config, missing_config
 from .dates import DateError, get_zone, parse_date
 from .decoding import decode
-from .errors import BuildFailed, Problem, error, has_errors, sort_problems
+from .errors import BuildFailed, Problem, error, has_errors, left_out, sort_problems
 from .model import Output
 from .sources import read_sources
 from .parallel import WorkerDied, ordered_map, worker_context
 from .text import adopt_slugs, learned_slugs, remember_slugs
 from . import writer
 from .writer import (PublishRefused, WriteReport, output_dir_problem, output_intact, output_lock_path, publish,
-                     recover, site_lock)
+                     read_record, recover, site_lock)
 
 CACHE_DIR = ".kexie-cache"
 CACHE_FILE = "cache.sqlite"
@@ -55,6 +55,7 @@ class BuildOptions:
     progress: Callable[[str, int, int], None] | None = None
     inspect: Callable | None = None      # `check`: called with (site, sources, urls); nothing is published
     dev: bool = False                    # `serve`: pages load the dev script that shows build errors
+    record_dir: Path | None = None       # where the last publish's identity record is (default: the output)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class BuildResult:
     pages_rendered: int = 0              # pages whose template was rendered
     fast: bool = False                   # nothing had changed: nothing was done
     timings: tuple[tuple[str, float, int], ...] = ()   # (stage, seconds, peak MiB so far)
+    record: bool = True                  # ids and URLs followed the last publish's record (False: none found)
 
 
 def find_collisions(outputs: list[Output]) -> list[Problem]:
@@ -191,16 +193,19 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             scheduled=tuple(state["scheduled"]), drafts=tuple(state["drafts"]), skipped=sources.skipped,
             problems=tuple(problem_from_json(p) for p in state["problems"]),
             report=WriteReport((), tuple(sorted(manifest)), ()), seconds=time.perf_counter() - started,
-            output_dir=out_dir, fast=True)
+            output_dir=out_dir, fast=True, record=state.get("record", True))
 
     # the full pipeline from here on
     from . import urls
     from .articles import Job, Settings
-    from .assemble import assemble, identify, is_published, link_problems
+    from .assemble import assemble, duplicate_problems, is_published, link_problems
+    from .identity import Published, identify, pins_of, record_to_json
+    from .refs import IMAGE, resolve
     from .feeds import build_feeds, build_sitemap
     from .keys import key as strings_key, shown
     from .stats import archive_json
-    from .markup import MARKDOWN_SETTINGS, ImageInfo, lookups_valid
+    from .markup import MARKDOWN_SETTINGS
+    from .refs import lookups_valid
     from .pages import page_key, plan_pages, render_page, site_context
     from .templates import files_under, make_env, static_files, theme_digest
 
@@ -216,7 +221,9 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     # parse and render Markdown, per file: from the cache where it has the result, otherwise in
     # the worker processes (articles.work), which send back everything but the body
     cache.begin()
-    images = {a.path: ImageInfo(urls.asset(a.path), a.width, a.height) for a in sources.assets}
+    theme_static = static_files(layers)
+    site_static = files_under(static_dir)
+    files = file_index(sources.assets, site_static, theme_static, config.base_path)
     parse_digest = digest(code, [(c.name, c.slug) for c in config.columns], config.timezone)
     render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
     # the path is part of both: a parse result names its file, and relative links and images
@@ -229,6 +236,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     def published_now(doc) -> bool:
         return is_published(doc, now, options.drafts, options.future)
 
+    # every article is rendered, drafts and scheduled ones too: what is wrong in them is shown
+    # (as warnings, when this build leaves them out) before they go out
     parsed: dict[str, tuple] = {}          # path -> (doc without body, parse problems)
     hits: dict[str, tuple] = {}            # path -> (rendered without html, render problems), cached
     jobs: list[Job] = []
@@ -237,17 +246,14 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         got = doc_from_json(entry, zone) if entry else None
         if got is not None:
             parsed[source.path] = got
-            if not published_now(got[0]):
-                continue
         entry = cached_renders.get(render_keys[source.path])
         hit = rendered_from_json(entry, render_keys[source.path]) if entry else None
-        if hit is not None and lookups_valid(hit[1], images):
+        if hit is not None and lookups_valid(hit[1], files):
             hits[source.path] = (hit[0], hit[2])
         if got is None or source.path not in hits:
             jobs.append(Job(source, parse=got is None, render=source.path not in hits))
 
-    settings = Settings(site_dir, config, zone, now, options.drafts, options.future, images,
-                        config.base_path, config.summary_length)
+    settings = Settings(site_dir, config, zone, now, options.drafts, options.future, files, config.summary_length)
     heavy: list[str] = []
     failed: dict[str, tuple] = {}           # path -> problems of a file that could not be parsed
     renders, fresh_docs = 0, []
@@ -257,7 +263,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         path = job.source.path
         adopt_slugs(done.slugs)
         if done.doc is None:
-            failed[path] = done.parse_problems
+            failed[path] = left_out(done.parse_problems, done.left_out) if done.left_out else done.parse_problems
             if done.changed:                       # its hash (maybe from the stats) is not the file's
                 cache.forget_stats(path)
         elif job.parse:
@@ -285,25 +291,46 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         if source.path in failed:
             problems.extend(failed[source.path])
         elif source.path in parsed:
-            doc, found = parsed[source.path]
-            problems.extend(found)
-            docs.append(doc)
-    identities, found = identify(docs, config, zone)
-    problems.extend(found)
+            docs.append(parsed[source.path][0])
     published = [d for d in docs if published_now(d)]
     published_paths = {d.path for d in published}
     drafts = [d for d in docs if d.meta.draft and d.path not in published_paths]
     scheduled = [d for d in docs if not d.meta.draft and d.path not in published_paths]
+    why_left_out = {d.path: "draft" for d in drafts} | {d.path: "scheduled" for d in scheduled}
+
+    def problems_of(doc, found):
+        """An article's problems: a draft's or a scheduled one's are warnings (it is left out)."""
+        return left_out(found, why_left_out[doc.path]) if doc.path in why_left_out else found
+
+    covers = {}
+    for doc in docs:
+        problems.extend(problems_of(doc, parsed[doc.path][1]))
+        light, found = hits.get(doc.path, (None, ()))
+        problems.extend(problems_of(doc, found))
+        if doc.meta.cover:
+            cover, miss = resolve(doc.path, doc.meta.cover, files, IMAGE)
+            if miss:
+                problems.extend(problems_of(doc, [error(doc.path, doc.meta.line_of("cover"), "封面" + miss.message, miss.hint)]))
+            elif cover:
+                covers[doc.path] = cover
+    record = read_record(Path(options.record_dir).resolve() if options.record_dir else out_dir)
+    identities, found = identify(docs, config, zone, record, published_paths)
+    # the record this build leaves: what it publishes, and what was published before of the
+    # articles it leaves out now (a draft again, say), so that they come back where they were
+    column_slugs = {c.name: c.slug for c in config.columns}
+    new_record = [Published(d.path, identities[d.path].id, identities[d.path].slug, identities[d.path].url,
+                            pins_of(d, column_slugs, zone)) for d in published]
+    sources_now = {s.path for s in sources.markdown}
+    new_record += [entry for path, entry in (record or {}).items()
+                   if path not in published_paths and path in sources_now]
+    by_path = {d.path: d for d in docs}
+    for problem in found:
+        problems.extend(problems_of(by_path[problem.path], [problem]))
     # the first time at which an article's date is reached: then the site changes (a scheduled one
     # is published, a --future or --drafts preview loses its banner), even if no file did
     next_due = min((d.meta.date.timestamp() for d in docs if d.meta.date > now), default=None)
-    rendered = {}
-    for doc in published:
-        light, found = hits[doc.path]
-        problems.extend(found)
-        if light is not None:
-            rendered[doc.path] = light
-    del docs, parsed, hits
+    rendered = {d.path: hits[d.path][0] for d in published if hits[d.path][0] is not None}
+    del docs, parsed, hits, by_path
     if has_errors(problems):
         cache.commit()
         raise BuildFailed(problems)
@@ -339,10 +366,12 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     views, found = count_views(sources.views, {d.path: (identities[d.path].id, identities[d.path].url) for d in published},
                                config.base_path)
     problems.extend(found)
-    site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now, views)
+    site = assemble(config, published, rendered, identities, sources.assets, zone, scheduled, drafts, now, views,
+                    covers)
     # links to articles a real build would not publish (`check` assembles drafts and scheduled ones too)
     live = {d.path for d in published if is_published(d, now, False, False)} if options.inspect else None
     problems.extend(link_problems(site, identities, live))
+    problems.extend(duplicate_problems(site, record or ()))
     specs = plan_pages(site)
     lap("assemble")
     env = make_env(layers, config.base_path, config.base_url)
@@ -368,9 +397,9 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     outputs.extend(feeds)
     outputs.extend(build_sitemap(site, specs, zone, site_key))
     outputs.append(archive_json(site, zone, site_key))
-    for rel, path in static_files(layers).items():
+    for rel, path in theme_static.items():
         outputs.append(_copy(urls.static(rel), path, f"theme static/{rel}"))
-    for rel, path in files_under(static_dir).items():      # the site's own static/: to the root
+    for rel, path in site_static.items():      # the site's own static/: to the root
         outputs.append(_copy(rel, path, f"static/{rel}"))
     for asset, (_, url) in zip(site.assets, site.asset_urls):
         outputs.append(_copy(url, Path(asset.source), f"content/{asset.path}"))
@@ -395,7 +424,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
             skipped=sources.skipped, problems=sort_problems(problems), report=WriteReport((), (), ()),
             seconds=time.perf_counter() - started, output_dir=out_dir, markdown_renders=renders,
-            pages_rendered=counter["pages"])
+            pages_rendered=counter["pages"], record=record is not None)
 
     # write
     # pages are made and staged in the worker processes too, when there are many (forked: they
@@ -423,7 +452,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             made.close()
 
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records,
-                              stage_all=stage_all)
+                              stage_all=stage_all, articles=record_to_json(new_record))
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
     cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns],
                     known_stats)
@@ -438,10 +467,12 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         skipped=sources.skipped, problems=warnings, report=report,
         seconds=time.perf_counter() - started, output_dir=out_dir, heavy=tuple(heavy),
         markdown_renders=renders, pages_rendered=counter["pages"], timings=tuple(timings),
+        record=record is not None,
     )
     cache.put_state("last", json.dumps({
         "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
         "feeds": result.feeds, "scheduled": list(result.scheduled), "drafts": list(result.drafts),
+        "record": result.record,
         "problems": [problem_to_json(p) for p in warnings],
     }, ensure_ascii=False))
     cache.commit()
@@ -464,6 +495,20 @@ def _load_state(text: str | None) -> dict | None:
         return state if isinstance(state, dict) else None
     except ValueError:
         return None
+
+
+def file_index(assets, site_static: dict[str, Path], theme_static: dict[str, Path], base_path: str):
+    """What an article may name: the files under content/ (by content path), the site's static
+    files (by "/" + their path: published at the root) and the theme's ("/static/…")."""
+    from . import urls
+    from .refs import FileInfo, Files
+    from .sources import file_kind
+
+    entries = {a.path: FileInfo(urls.asset(a.path), a.width, a.height, a.kind) for a in assets}
+    for url, path in [(urls.static(rel), path) for rel, path in theme_static.items()] + list(site_static.items()):
+        kind, width, height = file_kind(path)
+        entries["/" + url] = FileInfo(url, width, height, kind)
+    return Files(entries, base_path)
 
 
 def _copy(url: str, path: Path, origin: str) -> Output:

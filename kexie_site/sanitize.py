@@ -4,7 +4,8 @@ Raw HTML in Markdown keeps only the tags and attributes below; scripts, styles, 
 iframes and forms are removed (a checkbox stays: task lists are disabled checkboxes); MathML
 (formulas are converted on the server) keeps its presentation elements and attributes;
 `javascript:`, `vbscript:` and `data:` links lose their URL
-(a `data:image/…` picture in an <img> is kept). Documented in the README.
+(a `data:image/…` picture in an <img> is kept); in a `srcset`, each candidate is judged so.
+<picture> with its <source srcset> is kept. Documented in the README.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ TAGS = {
     "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt",
     "ruby", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
     "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr", "section", "label", "input",
+    "picture", "source",
 }
 MATHML = {
     "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub",
@@ -34,7 +36,8 @@ MATHML_ATTRIBUTES = {
 ATTRIBUTES = {
     "*": {"id", "class", "title", "lang", "dir"},
     "a": {"href", "hreflang", "rel"},
-    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "img": {"src", "srcset", "sizes", "alt", "width", "height", "loading", "decoding"},
+    "source": {"srcset", "sizes", "media", "type", "width", "height"},
     "td": {"colspan", "rowspan", "headers", "style"},
     "th": {"colspan", "rowspan", "headers", "scope", "style"},
     "ol": {"start", "reversed", "type"},
@@ -54,6 +57,9 @@ NOT_A_CHECKBOX_RE = re.compile(r'<input(?![^>]*\stype="checkbox")[^>]*>')   # te
 
 
 def _filter(tag: str, attr: str, value: str):
+    if attr == "srcset":                          # each candidate's URL, as src's
+        kept = [c for c in value.split(",") if c.strip() and _filter("img", "src", c.strip().split()[0]) is not None]
+        return ", ".join(c.strip() for c in kept) or None
     if attr not in URL_ATTRIBUTES:
         return value
     squeezed = JUNK_RE.sub("", value).lower()

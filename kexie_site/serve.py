@@ -102,7 +102,8 @@ class DevServer:
             problems: tuple[Problem, ...] = ()
             try:
                 result = build(self.site_dir, self.out,
-                               BuildOptions(drafts=self.drafts, future=self.future, dev=True))
+                               BuildOptions(drafts=self.drafts, future=self.future, dev=True,
+                                            record_dir=self.site_dir / "public"))   # the published ids and URLs
                 problems = result.problems
                 self.errors = []
                 print(f"已重建 rebuilt: {result.articles} 篇文章, {len(result.report.written)} 个文件更新 "

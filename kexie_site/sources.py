@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 from .model import Asset, SourceFile
+from .refs import FILE, IMAGE, UNREADABLE
 from .urls import MARKDOWN_SUFFIXES
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp")
@@ -38,15 +39,50 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def image_size(path: Path) -> tuple[int, int]:
-    """Width and height from the file's header (imagesize), (0, 0) when unknown."""
+SVG_TAG_RE = re.compile(rb"<svg\b[^>]*>", re.S)
+SVG_LENGTH_RE = {name: re.compile(rb"\s" + name.encode() + rb"\s*=\s*[\"']\s*([0-9.]+)\s*(?:px)?\s*[\"']")
+                 for name in ("width", "height")}
+SVG_VIEWBOX_RE = re.compile(rb"\sviewBox\s*=\s*[\"']\s*[-0-9.]+[\s,]+[-0-9.]+[\s,]+([0-9.]+)[\s,]+([0-9.]+)\s*[\"']")
+
+
+def _svg_size(path: Path) -> tuple[int, int] | None:
+    """An SVG's size from its <svg> tag: width and height in pixels, else its viewBox (what a
+    browser takes for the picture's proportions); None when the file is no SVG."""
+    with open(path, "rb") as handle:
+        head = handle.read(16 * 1024)
+    tag = SVG_TAG_RE.search(head)
+    if tag is None:
+        return None
+    found = [SVG_LENGTH_RE[n].search(tag.group(0)) for n in ("width", "height")]
+    if all(found):
+        size = [float(m.group(1)) for m in found]
+    else:
+        box = SVG_VIEWBOX_RE.search(tag.group(0))
+        size = [float(box.group(1)), float(box.group(2))] if box else [0, 0]
+    width, height = round(size[0]), round(size[1])
+    return (width, height) if width > 0 and height > 0 else (0, 0)
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from the file's header (imagesize; an SVG's tag), (0, 0) when a picture's
+    size is not given (an SVG without one), None when the file is not a readable picture."""
     import imagesize
 
     try:
+        if path.suffix.lower() == ".svg":
+            return _svg_size(path)
         width, height = imagesize.get(str(path))
     except (OSError, ValueError):
-        return 0, 0
-    return (int(width), int(height)) if width > 0 and height > 0 else (0, 0)
+        return None
+    return (int(width), int(height)) if width > 0 and height > 0 else None
+
+
+def file_kind(path: Path) -> tuple[str, int, int]:
+    """(kind, width, height) of a file an article may name: refs.IMAGE, UNREADABLE or FILE."""
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return FILE, 0, 0
+    size = image_size(path)
+    return (IMAGE, *size) if size is not None else (UNREADABLE, 0, 0)
 
 
 def _walk(folder: str, errors: list):
@@ -85,12 +121,12 @@ def _read_one(entry: os.DirEntry, rel_content: str, known: dict, markdown: list,
             with open(entry.path, "rb") as handle:
                 data = handle.read()     # hashed, not kept: the worker that parses it reads it again
             markdown.append(SourceFile(rel_site, None, sha256(data), len(data), stat.st_mtime_ns))
-    elif suffix in IMAGE_SUFFIXES:
+    else:                        # images, and attachments: published when an article names them
         stat = entry.stat()
         fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
         path = Path(entry.path)
-        width, height = image_size(path)
-        assets.append(Asset(rel_content, str(path), fingerprint, width, height))
+        kind, width, height = file_kind(path)
+        assets.append(Asset(rel_content, str(path), fingerprint, width, height, kind))
 
 
 def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None = None,

@@ -13,6 +13,8 @@ inode and mtime, so rsync and CDN uploads see the real change set).
 A manifest (.kexie-manifest.json) lists the files the tool wrote, which is how it tells its own
 files from the editor's: files it no longer produces are removed; files it did not create
 (CNAME, baidu_verify_*.html, .git, a hand-placed favicon.ico) are never replaced or deleted.
+It also keeps the identity record (identity.py): the id and URL each article was published
+under, so that the next build keeps them.
 """
 from __future__ import annotations
 
@@ -136,6 +138,18 @@ def read_manifest(out_dir: Path) -> set[str]:
         return {p for p in files if isinstance(p, str) and check_path(p)}
     except (OSError, ValueError, AttributeError):
         return set()
+
+
+def read_record(out_dir: Path):
+    """The identity record of the last publish into out_dir (identity.py), by path; None when
+    there is none (a fresh clone, a new output folder, a manifest of an older version)."""
+    from .identity import record_from_json
+
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record_from_json(data.get("articles")) if isinstance(data, dict) else None
 
 
 def output_intact(out_dir: Path, records: dict[str, list]) -> bool:
@@ -353,14 +367,15 @@ def _only_leaving(out_dir: Path, rel: str, leaving: set[str]) -> bool:
 def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
             records: dict[str, list] | None = None,
             stage_all: Callable[[list[Output], "Staging"], Iterator[tuple[str, list]]] | None = None,
-            ) -> tuple[WriteReport, dict[str, list]]:
+            articles: list | None = None) -> tuple[WriteReport, dict[str, list]]:
     """Publish outputs as the new content of out_dir. `records` ({path: [key, size, mtime]}, kept
     in the cache) says what the last build wrote; an output whose key and file are unchanged is
     not produced again. `stage_all(outputs, staging)` makes and stages the outputs that are
     needed, in their order, giving what `stage()` gives for each (so the caller can do it in
     worker processes); by default each is made and staged here.
     `before_swap()` may return problems found while producing the files: then nothing is
-    published. Returns the report and the new records."""
+    published. `articles` is the identity record the manifest keeps (identity.record_to_json).
+    Returns the report and the new records."""
     records = records or {}
     outputs = list(outputs)
     out_dir = out_dir.resolve()
@@ -418,7 +433,10 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
             raise PublishRefused(list(late))
         plan["remove"] = sorted(p for p in before if p not in files
                                 and (out_dir / p).is_file() and not (out_dir / p).is_symlink())
-        manifest = json.dumps({"generator": "kexie-site", "files": sorted(files)}, ensure_ascii=False, indent=0)
+        manifest = {"generator": "kexie-site", "files": sorted(files)}
+        if articles is not None:
+            manifest["articles"] = articles
+        manifest = json.dumps(manifest, ensure_ascii=False, indent=0)
         (staging / MANIFEST).write_text(manifest, "utf-8")
         plan["replace" if (out_dir / MANIFEST).exists() else "add"].append(MANIFEST)
     except BaseException:

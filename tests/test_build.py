@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
-import struct
 import subprocess
 import sys
-import zlib
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -23,7 +21,7 @@ import lxml.etree as etree
 import lxml.html
 import pytest
 
-from conftest import (NOW, REPO, SITE_TOML, article, build_site, html_files, page, parse_html, problems_of,
+from conftest import (NOW, REPO, SITE_TOML, article, build_site, html_files, page, parse_html, png_bytes, problems_of,
                       write_site)
 
 BASE = "https://kepu.example.cn/"
@@ -42,15 +40,6 @@ def config_text(base_url: str = BASE, limit: int = 20, drop: tuple[str, ...] = (
     extra = "".join(f"{k} = {json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v}\n"
                     for k, v in site_keys.items())
     return text.replace("[site]\n", "[site]\n" + extra, 1)
-
-
-def png_bytes(width: int, height: int) -> bytes:
-    """A tiny valid RGB PNG."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def rel_url(out: Path, path: Path) -> str:

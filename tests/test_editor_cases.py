@@ -18,7 +18,8 @@ import lxml.html
 import pytest
 
 from conftest import body_doc
-from kexie_site.markup import ImageInfo, render
+from kexie_site.markup import render
+from kexie_site.refs import IMAGE, FileInfo, Files
 
 BODY_LINE = body_doc("").body_line      # the line of the file the body starts on
 MATH = '*[local-name()="math"]'          # lxml.html may or may not keep the MathML namespace
@@ -28,7 +29,7 @@ MATH = '*[local-name()="math"]'          # lxml.html may or may not keep the Mat
 
 def render_of(body: str, images=None, base_path: str = "/"):
     """(root element of the article HTML, Rendered, problems)."""
-    rendered, problems, _ = render(body_doc(body), images or {}, base_path, 120)
+    rendered, problems, _ = render(body_doc(body), Files(images or {}, base_path), 120)
     return lxml.html.fragment_fromstring(rendered.html, create_parent="div"), rendered, problems
 
 
@@ -674,7 +675,7 @@ def test_a_latin_heading_is_not_glued_to_the_next_paragraph():
 # --------------------------------------------------------------------------- 18. images
 
 def test_an_image_with_a_title_alone_is_a_figure():
-    images = {"kyky/images/a.png": ImageInfo("kyky/images/a.png", 640, 360)}
+    images = {"kyky/images/a.png": FileInfo("kyky/images/a.png", 640, 360, IMAGE)}
     root, rendered, problems = render_of('前文\n\n![图](images/a.png "说明")\n\n后文', images)
     assert problems == ()
     assert blocks(root) == ["p", "figure", "p"]
@@ -684,7 +685,7 @@ def test_an_image_with_a_title_alone_is_a_figure():
     assert (img[0].get("src"), img[0].get("alt")) == ("/kyky/images/a.png", "图")
     assert (img[0].get("width"), img[0].get("height")) == ("640", "360")
     assert [c.text for c in figure.xpath("figcaption")] == ["说明"]
-    assert rendered.images == ("kyky/images/a.png",)
+    assert rendered.files == ("kyky/images/a.png",)
 
 
 @pytest.mark.parametrize("body, line", [
@@ -696,14 +697,14 @@ def test_an_image_with_a_title_alone_is_a_figure():
     pytest.param("| 图 | 说明 |\n|---|---|\n| ![图](images/none.png) | 无 |", 2, id="missing-image-in-table-cell"),
     pytest.param("> 引用\n> ![图](images/none.png)", 1, id="missing-image-in-quote"),
 ])
-def test_a_missing_image_is_a_warning_on_its_line(body, line):
+def test_a_missing_image_is_an_error_on_its_line(body, line):
     root, _, problems = render_of(body)
-    assert [(p.severity, p.line, p.path) for p in problems] == [("warning", BODY_LINE + line, "content/kyky/a.md")]
+    assert [(p.severity, p.line, p.path) for p in problems] == [("error", BODY_LINE + line, "content/kyky/a.md")]
 
 
-def test_the_same_missing_image_twice_is_a_warning_on_each_line():
+def test_the_same_missing_image_twice_is_an_error_on_each_line():
     _, _, problems = render_of("![图](images/none.png)\n\n再次\n![图](images/none.png)")
-    assert [(p.severity, p.line) for p in problems] == [("warning", BODY_LINE), ("warning", BODY_LINE + 3)]
+    assert [(p.severity, p.line) for p in problems] == [("error", BODY_LINE), ("error", BODY_LINE + 3)]
 
 
 # --------------------------------------------------------------------------- 19. links to other articles

@@ -13,7 +13,7 @@ import lxml.etree as etree
 import lxml.html
 import pytest
 
-from conftest import article, build_site, write_site
+from conftest import article, build_site, png_bytes, write_site
 
 BASE = "https://kepu.example.cn/"
 SUB_BASE = "https://www.example.gov.cn/kexie/kepu/"
@@ -136,19 +136,9 @@ BODY = """
 """
 
 
-def png_bytes() -> bytes:
-    import struct
-    import zlib
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
 def content_site(root: Path, base_url: str) -> Path:
     return write_site(root, {
-        "content/kyky/images/heidong.png": png_bytes(),
+        "content/kyky/images/heidong.png": png_bytes(1, 1),
         "content/kyky/heidong.md": article("黑洞是怎样形成的", "2024-08-22 08:00", slug="heidong",
                                            summary="恒星坍缩成黑洞。", body=BODY),
     }, base_url=base_url)
@@ -195,7 +185,7 @@ def test_items_carry_summary_and_full_content_with_absolute_links(tmp_path, base
         image = [u for u in links if u.endswith(".png")]
         assert len(image) == 1
         image_file = out / urlsplit(image[0]).path[len(urlsplit(base_url).path):]
-        assert image_file.read_bytes() == png_bytes()
+        assert image_file.read_bytes() == png_bytes(1, 1)
         assert page_url + "#diyiduan" in links
 
     parsed = parse(out / "feed.xml")

@@ -6,6 +6,7 @@ import pytest
 
 from conftest import body_doc
 from kexie_site import cjk
+from kexie_site.refs import Files
 from kexie_site.markup import new_parser, render
 from kexie_site.mdext import ENV_KEY, Env, NestingTooDeep
 
@@ -24,7 +25,7 @@ from kexie_site.mdext import ENV_KEY, Env, NestingTooDeep
     ("a://" * 5000, "a", 5000),
 ], ids=["brackets", "images", "emphasis", "tildes", "dollars", "divs", "spans", "lines", "schemes"])
 def test_hostile_text_renders_with_all_of_its_text(body, char, count):
-    rendered, problems, _ = render(body_doc(body), {}, "/", 120)
+    rendered, problems, _ = render(body_doc(body), Files({}), 120)
     assert rendered.text.count(char) == count
     assert problems == ()
 
@@ -52,19 +53,19 @@ def test_finding_bare_urls_reads_each_stretch_of_text_a_bounded_number_of_times(
 
 def test_a_bare_url_followed_by_a_long_stretch_of_chinese_is_linked():
     """Chinese has no spaces: the end of a URL's window is the first Chinese character too."""
-    rendered, _, _ = render(body_doc("详见https://www.cast.org.cn/kp，" + "科普" * 3000), {}, "/", 120)
+    rendered, _, _ = render(body_doc("详见https://www.cast.org.cn/kp，" + "科普" * 3000), Files({}), 120)
     assert 'href="https://www.cast.org.cn/kp"' in rendered.html
 
 
 def test_a_paragraph_of_hundreds_of_nested_brackets_keeps_them_all():
     body = "[链接" * 300 + "](x)" * 300
-    rendered, _, _ = render(body_doc(body), {}, "/", 120)
+    rendered, _, _ = render(body_doc(body), Files({}), 120)
     assert rendered.text.count("链接") == 300
 
 
 def test_nesting_that_is_deep_but_allowed_renders_fully():
     body = "".join("  " * i + f"- 第{i}层\n" for i in range(20))
-    rendered, problems, _ = render(body_doc(body), {}, "/", 120)
+    rendered, problems, _ = render(body_doc(body), Files({}), 120)
     assert all(f"第{i}层" in rendered.text for i in range(20)) and problems == ()
     with pytest.raises(NestingTooDeep):
-        render(body_doc("".join("  " * i + f"- 第{i}层\n" for i in range(40))), {}, "/", 120)
+        render(body_doc("".join("  " * i + f"- 第{i}层\n" for i in range(40))), Files({}), 120)

@@ -5,14 +5,15 @@ import lxml.html
 import pytest
 
 from conftest import body_doc
-from kexie_site.markup import ImageInfo, render
+from kexie_site.markup import render
+from kexie_site.refs import IMAGE, FileInfo, Files
 from kexie_site.mdext import NestingTooDeep
 
 
 
 
 def html_of(body: str, images=None, base_path="/"):
-    rendered, problems, _ = render(body_doc(body), images or {}, base_path, 120)
+    rendered, problems, _ = render(body_doc(body), Files(images or {}, base_path), 120)
     return lxml.html.fragment_fromstring(rendered.html, create_parent="div"), rendered, problems
 
 
@@ -42,7 +43,7 @@ def test_emphasis_next_to_chinese_punctuation():
 
 
 def test_an_image_with_a_title_alone_becomes_a_figure_with_lazy_loading_and_size():
-    images = {"kyky/images/a.png": ImageInfo("kyky/images/a.png", 640, 360)}
+    images = {"kyky/images/a.png": FileInfo("kyky/images/a.png", 640, 360, IMAGE)}
     root, rendered, problems = html_of('前文\n\n![卫星示意图](images/a.png "北斗卫星分布")\n\n后文', images, "/kexie/kepu/")
     assert problems == ()
     figure = root.find("figure")
@@ -52,19 +53,20 @@ def test_an_image_with_a_title_alone_becomes_a_figure_with_lazy_loading_and_size
     assert (img.get("alt"), img.get("loading"), img.get("width"), img.get("height")) == ("卫星示意图", "lazy", "640", "360")
     assert img.get("data-src") is None and img.get("title") is None
     assert figure.findtext("figcaption") == "北斗卫星分布"
-    assert rendered.images == ("kyky/images/a.png",)
+    assert rendered.files == ("kyky/images/a.png",)
 
 
 def test_an_inline_image_or_one_without_title_is_not_a_figure():
-    images = {"kyky/a.png": ImageInfo("kyky/a.png", 1, 1)}
+    images = {"kyky/a.png": FileInfo("kyky/a.png", 1, 1, IMAGE)}
     root, _, _ = html_of("文字 ![图](a.png \"题\") 文字\n\n![无题](a.png)", images)
     assert root.find(".//figure") is None
     assert all(i.get("loading") == "lazy" for i in root.iter("img"))
 
 
-def test_a_missing_image_is_a_warning_on_its_line():
+def test_a_missing_image_is_an_error_on_its_line():
     _, _, problems = html_of("第一段\n\n![图](images/none.png)")
-    assert [(p.severity, p.line) for p in problems] == [("warning", 8)]
+    assert [(p.severity, p.line) for p in problems] == [("error", 8)]
+    assert "image not found" in problems[0].message and "content/kyky/images/none.png" in problems[0].hint
 
 
 def test_an_image_outside_content_is_an_error():
@@ -121,9 +123,9 @@ def test_markdown_nested_too_deep_is_an_error_at_its_line_not_lost_text(tmp_path
     assert body_line <= line < len(lines) + 1
     # the line named is where the depth is first too much: everything above it renders
     above = "\n".join(lines[body_line - 1:line - 1])
-    render(body_doc(above), {}, "/", 120)
+    render(body_doc(above), Files({}), 120)
     with pytest.raises(NestingTooDeep):
-        render(body_doc("\n".join(lines[body_line - 1:line])), {}, "/", 120)
+        render(body_doc("\n".join(lines[body_line - 1:line])), Files({}), 120)
     # and the Markdown of the next article in the same process is not thrown off by it
     root, _, _ = html_of('![图](p.png "注")\n\n段落')
     assert [f.findtext("figcaption") for f in root.xpath("figure")] == ["注"]

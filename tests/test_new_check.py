@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, article, build_site, write_site
+from conftest import REPO, article, build_site, png_bytes, write_site
 from kexie_site.config import load_config
 from kexie_site.dates import get_zone
 from kexie_site.model import SourceFile
@@ -67,7 +67,7 @@ def lint_site_files():
         "content/b.md": article("乙" * 40, "2024-08-21", body=body_links),
         "content/later.md": article("以后的文章", "2024-09-30", id="later", summary="定时。"),
         "content/draft.md": article("草稿", "2024-08-21", id="d", draft=True, summary="草稿。"),
-        "content/img/x.png": b"\x89PNG\r\n\x1a\n",
+        "content/img/x.png": png_bytes(4, 3),
     }
 
 

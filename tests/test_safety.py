@@ -330,7 +330,7 @@ def test_dangerous_links_and_raw_html_are_neutralized(tmp_path):
 
     <div onclick="alert(1)"><span class="note">保留</span><script>alert(2)</script></div>
     <iframe src="https://evil.example/"></iframe><form action="/x"><input></form>
-    <a href="JaVaScRiPt:alert(3)">mixed</a> <img src=x onerror="alert(4)" alt="e">
+    <a href="JaVaScRiPt:alert(3)">mixed</a> <img src=https://img.example/x.png onerror="alert(4)" alt="e">
 
     {{ 7 * 7 }} {% raw %}x{% endraw %}
     """
@@ -340,7 +340,7 @@ def test_dangerous_links_and_raw_html_are_neutralized(tmp_path):
     body_el = doc.xpath("//div[@class='article-body']")[0]
     hrefs = body_el.xpath(".//a/@href")
     assert hrefs == ["https://example.org/"]
-    assert body_el.xpath(".//img/@src") == ["data:image/png;base64,iVBORw0KGgo=", "x"]
+    assert body_el.xpath(".//img/@src") == ["data:image/png;base64,iVBORw0KGgo=", "https://img.example/x.png"]
     assert body_el.xpath(".//script|.//iframe|.//form|.//input") == []
     assert body_el.xpath(".//@onclick|.//@onerror") == []
     assert body_el.xpath("string(.//span[@class='note'])") == "保留"
@@ -491,12 +491,13 @@ def test_an_article_changed_between_reading_and_parsing_is_an_error_not_a_page_o
     from kexie_site.config import load_config
     from kexie_site.dates import get_zone, parse_date
     from kexie_site.sources import read_sources
+    from kexie_site.refs import Files
 
     site = write_site(tmp_path / "site", {"content/a.md": article("原来的标题", "2024-08-22")})
     source, = read_sources(site).markdown
     config, _ = load_config((site / "site.toml").read_text("utf-8"), "site.toml")
     zone = get_zone(config.timezone)
-    settings = Settings(site, config, zone, parse_date("2026-12-01", zone), False, False, {}, "/", 120)
+    settings = Settings(site, config, zone, parse_date("2026-12-01", zone), False, False, Files({}), 120)
     assert work(Job(source, True, True), settings).doc.meta.title == "原来的标题"
     (site / "content/a.md").write_text(article("保存到一半的标题", "2024-08-22"), "utf-8")   # the editor saves meanwhile
     done = work(Job(source, True, True), settings)
