@@ -23,7 +23,7 @@ TITLE_LIMIT = 32
 DAYS = 30
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)")
-HTML_IMG_RE = re.compile(r"<img\b[^>]*>", re.I)
+HTML_IMG_RE = re.compile(r"<img\b[^<>]*>", re.I)     # (no `<` inside: linear on unclosed tags)
 
 
 def _line(text: str, offset: int, first: int) -> int:

@@ -251,8 +251,9 @@ def _references(state) -> None:
 # `![…](C:\…`, `[…](file:…` left as text: CommonMark saw no image or link (a space in the path,
 # or a file: URL, which markdown-it refuses)
 UNPARSED_LOCAL_IMAGE_RE = re.compile(r"!?\[[^\]\n]*\]\(\s*<?(?:[A-Za-z]:[\\/]|\\\\|file:)[^)\n]*\)?", re.I)
-# the tags of raw HTML whose URLs name files, and those attributes (quoted or not)
-RAW_TAG_RE = re.compile(r"""<(img|source|a)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+# the tags of raw HTML whose URLs name files, and those attributes (quoted or not). No `<` inside
+# a tag, not even quoted: each try ends at the next `<`, so text full of unclosed tags stays linear
+RAW_TAG_RE = re.compile(r"""<(img|source|a)\b((?:[^<>"']|"[^<>"]*"|'[^<>']*')*+)>""", re.I)
 RAW_ATTR_RE = re.compile(r"""(\s)(src|srcset|href|width|height)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 
 

@@ -193,7 +193,8 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             scheduled=tuple(state["scheduled"]), drafts=tuple(state["drafts"]), skipped=sources.skipped,
             problems=tuple(problem_from_json(p) for p in state["problems"]),
             report=WriteReport((), tuple(sorted(manifest)), ()), seconds=time.perf_counter() - started,
-            output_dir=out_dir, fast=True, record=state.get("record", True))
+            output_dir=out_dir, fast=True,    # an intact output holds the record this build left
+            record=True if options.record_dir is None else read_record(Path(options.record_dir).resolve()) is not None)
 
     # the full pipeline from here on
     from . import urls
@@ -472,7 +473,6 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     cache.put_state("last", json.dumps({
         "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
         "feeds": result.feeds, "scheduled": list(result.scheduled), "drafts": list(result.drafts),
-        "record": result.record,
         "problems": [problem_to_json(p) for p in warnings],
     }, ensure_ascii=False))
     cache.commit()

@@ -1,9 +1,12 @@
 """URLs never collide silently, and an article's id survives edits of title, slug and file name."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import feedparser
 
 from conftest import article, build_site, page, problems_of, write_site
+from kexie_site.cli import main
 
 
 def ids_and_links(out):
@@ -71,3 +74,231 @@ def test_publishing_a_draft_later_changes_no_other_id(tmp_path):
     after = ids_and_links(out2)
     assert after["上午"][0] == before
     assert after["清晨"][0] != before
+
+
+# ------------------------------------------------------------------ sticky identity across builds
+
+BASE = "https://kepu.example.cn/"
+CHECK_NOW = "2026-12-01 12:00"
+SUMMARY = "一句完整的摘要，说明文章讲什么。"
+
+
+def published(out):
+    """{site-relative URL: (RSS guid, Atom id, the page's data-article-id)} of every article in the feeds."""
+    rss = {e.link: e.id for e in feedparser.parse((out / "feed.xml").read_bytes()).entries}
+    atom = {e.link: e.id for e in feedparser.parse((out / "atom.xml").read_bytes()).entries}
+    assert rss.keys() == atom.keys()
+    found = {}
+    for link, guid in rss.items():
+        assert link.startswith(BASE), link
+        url = link[len(BASE):]
+        found[url] = (guid, atom[link], page(out, url).xpath("string(//article/@data-article-id)"))
+    return found
+
+
+def count_on(doc) -> str:
+    return doc.xpath("string(//span[@class='view-count'])")
+
+
+def moved(problems):
+    return [p for p in problems if "published id/URL changed" in p.message]
+
+
+def test_a_same_day_newcomer_that_sorts_first_gets_the_suffix_not_what_was_published(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/b.md": article("每日一问", "2024-08-22 10:00", body="先发布的。"),
+        "data/views.csv": "id,url,source,views\nkyky-20240822,,wechat,2100000\n",
+    })
+    _, out = build_site(site)
+    before = published(out)
+    assert list(before) == ["2024/08/22/meiri-yiwen/"]
+    assert before["2024/08/22/meiri-yiwen/"][2] == "kyky-20240822"
+    assert count_on(page(out, "2024/08/22/meiri-yiwen/")) == "210万"
+
+    # a newcomer, same column and day, earlier in the day: by order alone it would take the base
+    (site / "content/a.md").write_text(article("每日一问", "2024-08-22 06:00", body="后来补的。"), "utf-8")
+    result, out = build_site(site)
+    assert result.record is True
+    after = published(out)
+    assert after["2024/08/22/meiri-yiwen/"] == before["2024/08/22/meiri-yiwen/"]        # guid, Atom id, page id
+    assert "先发布的。" in page(out, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
+    assert count_on(page(out, "2024/08/22/meiri-yiwen/")) == "210万"
+    newcomer = page(out, "2024/08/22/meiri-yiwen-2/")
+    assert "后来补的。" in newcomer.xpath("string(//article)")
+    assert newcomer.xpath("string(//article/@data-article-id)") == "kyky-20240822-2"
+    assert set(after) == {"2024/08/22/meiri-yiwen/", "2024/08/22/meiri-yiwen-2/"}
+    assert moved(result.problems) == []
+
+
+def test_a_copy_sorting_first_gets_the_suffix_and_a_duplicate_warning(tmp_path):
+    text = article("黑洞", "2024-08-22 10:00", body="黑洞是时空中引力极强的区域。")
+    site = write_site(tmp_path / "site", {
+        "content/b.md": text,
+        "data/views.csv": "id,url,source,views\nkyky-20240822,,wechat,2100000\n",
+    })
+    _, out = build_site(site)
+    before = published(out)["2024/08/22/heidong/"]
+
+    (site / "content/a-copy.md").write_text(text, "utf-8")      # same date; its path sorts first
+    result, out = build_site(site)
+    after = published(out)
+    assert after["2024/08/22/heidong/"] == before
+    assert count_on(page(out, "2024/08/22/heidong/")) == "210万"
+    assert after["2024/08/22/heidong-2/"][2] == "kyky-20240822-2"
+    assert moved(result.problems) == []
+    duplicates = [p for p in result.problems if "duplicate" in p.message]
+    assert duplicates
+    assert any("content/a-copy.md" in p.path + p.message and "content/b.md" in p.path + p.message for p in duplicates)
+
+
+def test_a_moved_and_retitled_file_with_an_explicit_id_keeps_its_url_and_views(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/kyky/x.md": article("黑洞", "2024-08-22", id="kyky-x"),
+        "data/views.csv": f"id,url,source,views\n,{BASE}2024/08/22/heidong/,wechat,2100000\n",
+    })
+    _, out = build_site(site)
+    before = published(out)
+    assert list(before) == ["2024/08/22/heidong/"]
+
+    (site / "content/kyky/x.md").unlink()
+    (site / "content/other").mkdir()
+    (site / "content/other/y.md").write_text(article("黑洞的形成", "2024-08-22", id="kyky-x"), "utf-8")
+    result, out = build_site(site)
+    assert published(out) == before
+    doc = page(out, "2024/08/22/heidong/")
+    assert "黑洞的形成" in doc.xpath("string(//h1)")
+    assert count_on(doc) == "210万"
+    assert not (out / "2024/08/22/heidong-de-xingcheng").exists()
+    assert [p for p in result.problems if "views.csv" in p.path] == []
+    assert moved(result.problems) == []
+
+
+def test_a_title_edit_keeps_the_derived_url(tmp_path):
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22")})
+    _, out = build_site(site)
+    before = published(out)
+    (site / "content/a.md").write_text(article("黑洞的形成", "2024-08-22"), "utf-8")
+    result, out = build_site(site)
+    assert published(out) == before
+    assert "黑洞的形成" in page(out, "2024/08/22/heidong/").xpath("string(//h1)")
+    assert moved(result.problems) == []
+
+
+def test_without_a_record_identity_falls_back_to_date_then_path_order(tmp_path, capsys):
+    site = write_site(tmp_path / "site", {"content/b.md": article("每日一问", "2024-08-22 10:00", body="先发布的。")})
+    first, out = build_site(site)
+    assert first.record is False                                  # nothing published before
+    (site / "content/a.md").write_text(article("每日一问", "2024-08-22 06:00", body="后来补的。"), "utf-8")
+    kept, out = build_site(site)
+    assert kept.record is True
+    assert "先发布的。" in page(out, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
+
+    def deterministic(result, out):
+        assert result.record is False
+        base = page(out, "2024/08/22/meiri-yiwen/")
+        assert "后来补的。" in base.xpath("string(//article)")             # earlier in the day: the base
+        assert base.xpath("string(//article/@data-article-id)") == "kyky-20240822"
+        second = page(out, "2024/08/22/meiri-yiwen-2/")
+        assert "先发布的。" in second.xpath("string(//article)")
+        assert second.xpath("string(//article/@data-article-id)") == "kyky-20240822-2"
+
+    deterministic(*build_site(site, tmp_path / "fresh"))            # a new output folder
+    (out / ".kexie-manifest.json").unlink()                          # the record lost
+    deterministic(*build_site(site))
+
+    # the CLI summary says whether the record was followed
+    def identity_line(output):
+        assert main(["build", "--site", str(site), "--output", str(output), "--now", CHECK_NOW]) == 0
+        lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  身份 identity")]
+        assert len(lines) == 1
+        return lines[0]
+
+    capsys.readouterr()
+    without = identity_line(tmp_path / "cli")                         # a new folder: no record
+    with_record = identity_line(out)                                  # public/ has one again
+    assert without != with_record
+
+
+def test_an_unchanged_rebuild_still_reports_the_record(tmp_path):
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22")})
+    first, _ = build_site(site)
+    assert first.record is False
+    again, _ = build_site(site)                     # nothing changed (the fast path): the record is there now
+    assert again.record is True
+
+
+def test_changing_the_date_of_a_published_article_warns_on_the_date_line(tmp_path):
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22")})
+    build_site(site)
+    (site / "content/a.md").write_text(article("黑洞", "2024-08-23"), "utf-8")
+    result, out = build_site(site)
+    warned = moved(result.problems)
+    assert len(warned) == 1
+    w = warned[0]
+    assert (w.path, w.line, w.severity) == ("content/a.md", 3, "warning")        # the date: line
+    assert "kyky-20240822" in w.message and "kyky-20240823" in w.message and "→" in w.message
+    assert "2024/08/22/heidong/" in w.message and "2024/08/23/heidong/" in w.message
+    assert w.message.index("kyky-20240822") < w.message.index("kyky-20240823")   # old → new
+    assert page(out, "2024/08/23/heidong/") is not None
+
+
+def test_check_strict_fails_when_a_published_url_would_change(tmp_path, capsys):
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22", id="kyky-1", summary=SUMMARY)})
+    build_site(site)                                    # into <site>/public, where check reads the record
+    assert main(["check", "--site", str(site), "--strict", "--now", CHECK_NOW]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    (site / "content/a.md").write_text(article("黑洞", "2024-08-23", id="kyky-1", summary=SUMMARY), "utf-8")
+    assert main(["check", "--site", str(site), "--strict", "--now", CHECK_NOW]) == 1
+    err = capsys.readouterr().err
+    assert "content/a.md:3:" in err and "published id/URL changed" in err
+    assert "/2024/08/22/heidong/" in err and "/2024/08/23/heidong/" in err
+
+
+def test_check_strict_fails_on_derived_ids_two_articles_share_and_passes_once_written(tmp_path, capsys):
+    site = write_site(tmp_path / "site", {
+        "content/a.md": article("黑洞", "2024-08-22 08:00", summary=SUMMARY),
+        "content/b.md": article("白洞", "2024-08-22 18:00", summary=SUMMARY),
+    })
+    assert main(["check", "--site", str(site), "--strict", "--now", CHECK_NOW]) == 1
+    err = capsys.readouterr().err
+    shared = [line for line in err.splitlines() if "derived id shared" in line]
+    assert {line.split(":")[0] for line in shared} == {"content/a.md", "content/b.md"}
+    assert any("content/b.md" in line for line in shared if line.startswith("content/a.md"))
+    assert any("content/a.md" in line for line in shared if line.startswith("content/b.md"))
+    hints = [line for line in err.splitlines() if "提示 hint" in line and "id: kyky-20240822-2" in line]
+    assert hints and all("id: kyky-20240822" in h.replace("id: kyky-20240822-2", "") for h in hints)   # both lines
+
+    clean = write_site(tmp_path / "clean", {
+        "content/a.md": article("黑洞", "2024-08-22 08:00", summary=SUMMARY, id="kyky-20240822", slug="heidong"),
+        "content/b.md": article("白洞", "2024-08-22 18:00", summary=SUMMARY, id="kyky-20240822-2", slug="baidong"),
+    })
+    assert main(["check", "--site", str(clean), "--strict", "--now", CHECK_NOW]) == 0, capsys.readouterr().err
+
+
+def test_new_writes_an_explicit_id_and_slug(tmp_path, capsys):
+    site = write_site(tmp_path / "site", {})
+    assert main(["new", "黑洞", "--column", "科言科语", "--site", str(site), "--date", "2024-08-22 08:00"]) == 0
+    path = capsys.readouterr().out.strip().splitlines()[-1]
+    text = Path(path).read_text("utf-8")
+    front = text.split("\n---\n", 1)[0].splitlines()
+    values = {line.split(":", 1)[0]: line.split(":", 1)[1].strip().strip('"') for line in front[1:]}
+    assert values["id"].startswith("kyky-20240822")
+    assert values["slug"] == "heidong"
+    _, out = build_site(site, drafts=True)
+    assert page(out, "2024/08/22/heidong/").xpath("string(//article/@data-article-id)") == values["id"]
+
+
+def test_a_broken_draft_never_blocks_the_build(tmp_path, capsys):
+    site = write_site(tmp_path / "site", {
+        "content/a.md": article("黑洞", "2024-08-22"),
+        "content/draft.md": '---\ntitle: "没写完的草稿\ndate: 2024-08-23\ncolumn: 科言科语\ndraft: true\n---\n\n正文。\n',
+        "content/lost.md": article("栏目写错的草稿", "2024-08-24", column="没有这个栏目", draft=True),
+    })
+    result, out = build_site(site)
+    assert list(published(out)) == ["2024/08/22/heidong/"]
+    assert any(p.path == "content/draft.md" and p.severity == "warning" for p in result.problems)
+    assert any((p.path, p.line, p.severity) == ("content/lost.md", 4, "warning") for p in result.problems)   # column:
+    assert not any(p.is_error for p in result.problems)
+    capsys.readouterr()
+    assert main(["check", "--site", str(site), "--now", CHECK_NOW]) == 1          # check publishes drafts: an error
+    assert "content/draft.md:" in capsys.readouterr().err
