@@ -26,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,12 +85,14 @@ CACHE_PATH = "cache"
 
 def run(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int]:
     """(wall seconds, peak RSS in MiB of the process tree) of one command; it must succeed."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    err = proc.stderr.read().decode("utf-8", "replace")
-    proc.stderr.close()
+    # stderr to a file, not a pipe: a build that prints more than a pipe holds would wait forever
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        log.seek(0)
+        err = log.read().decode("utf-8", "replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(cmd)} in {cwd}\n{err[-2000:]}")
     return wall, usage.ru_maxrss // 1024
@@ -103,6 +106,24 @@ def edit_one(folder: Path, n: int) -> None:
         f.write(f"\n\n编辑部补充说明第{n}条。\n")
 
 
+PICTURE_RE = re.compile(r"\]\((/images/[^)\s\"]+)")
+
+
+def add_pictures(site: Path, root: Path) -> None:
+    """The corpus names a picture for most articles (`/images/<slug>/fig-1.jpg`) but ships none;
+    kexie-site refuses to publish a broken image, so each one named is made, a tiny real JPEG,
+    where each tool looks for it (the same files for all three: copying them is part of a build)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from imagebytes import jpeg_bytes
+
+    picture = jpeg_bytes(16, 9)
+    for page in site.rglob("*.md"):
+        for path in PICTURE_RE.findall(page.read_text("utf-8")):
+            target = root / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(picture)
+
+
 def prepare(work: Path, size: int, baseline: bool) -> dict[str, Path]:
     sites = {}
     for fmt in ("kexie", "hugo", "pelican"):
@@ -114,6 +135,8 @@ def prepare(work: Path, size: int, baseline: bool) -> dict[str, Path]:
         subprocess.run([sys.executable, str(GEN), str(target), str(size), "--format", fmt], check=True,
                        stderr=subprocess.DEVNULL)
         sites[fmt] = site
+    for fmt, folder in (("kexie", "content"), ("hugo", "static"), ("pelican", "content")):
+        add_pictures(sites[fmt], sites[fmt] / folder)
     (sites["kexie"] / "site.toml").write_text(KEXIE_TOML, "utf-8")
     (sites["hugo"] / "hugo.toml").write_text(HUGO_TOML, "utf-8")
     for rel, text in HUGO_LAYOUTS.items():

@@ -52,14 +52,15 @@ def link_problems(site: Site, known: Iterable[str], live: Iterable[str] | None =
 def duplicate_problems(site: Site, before: Iterable[str] = ()) -> list[Problem]:
     """A warning for each pair of published articles that look like one copied: the same body,
     or the same title in one column on one day (a daily column may repeat a title on other days).
-    Each names the other file; the warning goes to the newer copy: not to one published `before`
-    (the paths of the last publish), then the later one."""
-    before = set(before)
+    Each names the other file; the warning goes to the newer copy: the one published later
+    (`before`: the paths of the last publish, in the order they were first published), else the
+    later one in time."""
+    order = {path: n for n, path in enumerate(before)}
     found = []
     for kind, key_of in (("body", lambda a: a.rendered.fingerprint),
                          ("title", lambda a: (a.column.name, a.title, a.date.date()))):
         first: dict = {}
-        for article in sorted(site.articles, key=lambda a: (a.doc.path not in before, a.date, a.doc.path)):
+        for article in sorted(site.articles, key=lambda a: (order.get(a.doc.path, len(order)), a.date, a.doc.path)):
             key = key_of(article)
             if not key:
                 continue
@@ -109,7 +110,9 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
         ident = identities[doc.path]
         out = rendered[doc.path]
         cover = covers.get(doc.path)
-        cover_url = cover.url if cover else doc.meta.cover if doc.meta.cover.startswith(("http://", "https://")) else ""
+        written = doc.meta.cover
+        cover_url = (cover.url if cover else written if written.startswith(("http://", "https://"))
+                     else "https:" + written if written.startswith("//") else "")
         articles.append(Article(
             doc=doc, rendered=out, id=ident.id, slug=ident.slug, url=ident.url,
             column=columns[doc.meta.column], tags=tuple(tags[t] for t in doc.meta.tags),

@@ -121,7 +121,7 @@ def cmd_build(args) -> int:
         f"  排版 rendered   {result.markdown_renders} Markdown, {result.pages_rendered} pages"
         + ("  (没有变化 nothing changed)" if result.fast else ""),
         f"  警告 warnings   {len(result.problems)}",
-        "  身份 identity   " + ("按上次发布的记录保持 id 和网址 (kept from the last publish's record)" if result.record else
+        "  身份 identity   " + ("按上次发布的记录保持 id 和网址 (kept from the last publish's record)" if result.record_found else
                                "没有上次发布的记录：id 和网址按日期和文件名推出 (no record of a previous publish: "
                                "ids and URLs derived in date and file order; kexie-site pin --write fixes them in the files)"),
         *(f"  过大或过慢 heavy {h}" for h in result.heavy),
@@ -155,7 +155,7 @@ def cmd_pin(args) -> int:
     if not args.write:
         for pin in report.pins:
             print(diff(pin), end="")
-    origin = ("按已发布站点的记录 (from the published site's record)" if report.record
+    origin = ("按已发布站点的记录 (from the published site's record)" if report.record_found
               else "没有已发布站点的记录，按日期和文件名推出 (no published record: derived in date and file order)")
     if args.write:
         print(f"已写入 pinned {len(report.written)} 个文件 files；id 和网址{origin}")
@@ -163,7 +163,7 @@ def cmd_pin(args) -> int:
         print(f"将写入 would pin {len(report.pins)} 个文件 files（id 和网址{origin}）；加 --write 写入 (add --write to apply)")
     else:
         print("每篇文章都已写明 id 和 slug (every article has its id and slug)")
-    return EXIT_PROBLEMS if report.problems else EXIT_OK
+    return EXIT_PROBLEMS if any(p.is_error for p in report.problems) else EXIT_OK
 
 
 def cmd_check(args) -> int:

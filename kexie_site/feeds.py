@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from . import urls
 from .keys import key
 from .model import Article, Output, PageSpec, Site
-from .refs import srcset_candidates
+from .refs import join_srcset, srcset_candidates
 
 ID_NAMESPACE = uuid.UUID("6b1d3c2e-6f63-4b8a-9a35-6b6578696573")   # kexie-site's own namespace
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -40,8 +40,8 @@ def absolute_html(html: str, page_url: str) -> str:
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     root.make_links_absolute(page_url, resolve_base_href=False)
     for element in root.xpath(".//*[@srcset]"):          # lxml leaves srcset as it is
-        element.set("srcset", ", ".join(f"{urljoin(page_url, url)} {descriptor}".strip()
-                                        for url, descriptor in srcset_candidates(element.get("srcset"))))
+        element.set("srcset", join_srcset([(urljoin(page_url, url), descriptor)
+                                           for url, descriptor in srcset_candidates(element.get("srcset"))]))
     inner = lxml.html.tostring(root, encoding="unicode", method="html")
     return inner[len("<div>"):-len("</div>")]
 

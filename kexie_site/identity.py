@@ -19,6 +19,7 @@ Pure: reading and writing it is writer.py's.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Iterable, Mapping
@@ -29,6 +30,9 @@ from .model import ArticleDoc, Config
 from .text import slugify
 
 PIN_KEYS = ("id", "slug", "date", "column")
+SHOWN = 3                 # other files named in one warning (a day may have hundreds)
+RECORD_URL_RE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[A-Za-z0-9._~-]+/")
+RECORD_ID_RE = re.compile(r"\S{1,128}")
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,13 @@ def pins_of(doc: ArticleDoc, column_slugs: Mapping[str, str], zone: tzinfo) -> t
 
 
 def record_to_json(record: Iterable[Published]) -> list:
-    return [{"path": p.path, "id": p.id, "slug": p.slug, "url": p.url, "pins": list(p.pins)}
-            for p in sorted(record, key=lambda p: p.path)]
+    """The record in its order: the order in which the articles were first published."""
+    return [{"path": p.path, "id": p.id, "slug": p.slug, "url": p.url, "pins": list(p.pins)} for p in record]
 
 
 def record_from_json(items) -> dict[str, Published] | None:
-    """The record, by path; None when there is none. Entries that do not read as one are left
-    out (a hand-edited manifest cannot make a build fail)."""
+    """The record, by path, in its order; None when there is none. Entries that do not read as
+    one (a hand-edited manifest) are left out: they cannot make a build fail."""
     if not isinstance(items, list):
         return None
     record: dict[str, Published] = {}
@@ -74,9 +78,27 @@ def record_from_json(items) -> dict[str, Published] | None:
             entry = Published(str(item["path"]), str(item["id"]), str(item["slug"]), str(item["url"]), pins)
         except (KeyError, TypeError, ValueError):
             continue
-        if len(pins) == 4 and entry.id and entry.url:
+        if len(pins) == 4 and RECORD_ID_RE.fullmatch(entry.id) and RECORD_URL_RE.fullmatch(entry.url):
             record[entry.path] = entry
     return record
+
+
+def derived_slug(title: str, article_id: str) -> str:
+    """The slug of an article without one (before a -2 that another article may make it need)."""
+    return slugify(title) or slugify(article_id) or "article"
+
+
+def _first_free(first: str, nth, taken, tried: dict[str, int]) -> str:
+    """nth(1) = first, or the first of nth(2), nth(3) … not in taken. Suffixes below the one
+    tried last for this base stay taken (taken only grows): a day of many articles with one
+    title is linear, not quadratic."""
+    n = tried.get(first, 1)
+    candidate = nth(n)
+    while candidate in taken:
+        n += 1
+        candidate = nth(n)
+    tried[first] = n
+    return candidate
 
 
 def _order(doc: ArticleDoc):
@@ -98,21 +120,33 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
     ordered = sorted(docs, key=_order)
     column_slugs = {c.name: c.slug for c in config.columns}
     pins = {doc.path: pins_of(doc, column_slugs, zone) for doc in ordered}
-    paths = set(pins)
 
     def published_first(doc: ArticleDoc):
         """Who keeps an explicit value two articles share: what was published, then what is published now."""
         return (doc.path not in record, live is not None and doc.path not in live, *_order(doc))
 
-    # 1. what the last publish recorded, where its pins still hold (a moved file: by its id)
-    by_id = {p.id: p for p in record.values() if p.pins[0] and p.path not in paths}
+    # 1. what the last publish recorded, where its pins still hold. Which entry is whose: the
+    # same file with the same id first; then an explicit id at another path (a renamed or moved
+    # file); then the same file whose id was edited or removed
+    by_id: dict[str, Published] = {}
+    for entry in record.values():
+        if entry.pins[0]:
+            by_id.setdefault(entry.pins[0], entry)
     before: dict[str, Published] = {}
-    for doc in ordered:
-        entry = record.get(doc.path)
-        if (entry is None or entry.pins[0] != doc.meta.id) and doc.meta.id in by_id:
-            entry = by_id.pop(doc.meta.id)
-        if entry is not None:
-            before[doc.path] = entry
+    claimed: set[str] = set()
+    for rule in ("same", "moved", "edited"):
+        for doc in ordered:
+            if doc.path in before:
+                continue
+            if rule == "moved":
+                entry = by_id.get(doc.meta.id) if doc.meta.id else None
+            else:
+                entry = record.get(doc.path)
+                if entry is not None and (entry.pins[0] == doc.meta.id) != (rule == "same"):
+                    entry = None
+            if entry is not None and entry.path not in claimed:
+                before[doc.path] = entry
+                claimed.add(entry.path)
     result: dict[str, Identity] = {}
     taken_ids: dict[str, ArticleDoc] = {}
     taken_urls: dict[str, ArticleDoc] = {}
@@ -148,6 +182,7 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
             explicit_urls[doc.path] = url
 
     # 3. the rest, derived, in order of time and path
+    tried: dict[str, int] = {}          # the suffix to try next for a base: each is tried once
     for doc in ordered:
         if doc.path in result:
             continue
@@ -156,22 +191,16 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
             article_id = doc.meta.id
         else:
             base = derived_id(column_slugs[doc.meta.column], local)
-            article_id, n = base, 1
-            while article_id in taken_ids:
-                n += 1
-                article_id = f"{base}-{n}"
+            article_id = _first_free(base, lambda n: f"{base}-{n}" if n > 1 else base, taken_ids, tried)
             taken_ids[article_id] = doc
         if doc.meta.slug:
             slug = doc.meta.slug
             url = explicit_urls.get(doc.path) or urls.article(local, slug)
         else:
-            base = slugify(doc.meta.title) or slugify(article_id) or "article"
-            slug, n = base, 1
-            url = urls.article(local, slug)
-            while url in taken_urls:
-                n += 1
-                slug = f"{base}-{n}"
-                url = urls.article(local, slug)
+            base = derived_slug(doc.meta.title, article_id)
+            url = _first_free(urls.article(local, base),
+                              lambda n: urls.article(local, f"{base}-{n}" if n > 1 else base), taken_urls, tried)
+            slug = url.rstrip("/").rpartition("/")[2]
             taken_urls[url] = doc
         result[doc.path] = Identity(article_id, slug, url)
 
@@ -196,19 +225,19 @@ def _moved(doc: ArticleDoc, entry: Published, now: Identity, pins: tuple[str, st
     if now.url != entry.url:
         names.append("网址")
         what.append(f"网址 URL /{entry.url} → /{now.url}")
-    keep = []
+    keep = []                                  # what keeps the old ones
     if now.id != entry.id:
-        keep.append(f"id: {entry.id}" if key != "id" or not entry.pins[0] else f"把 id 改回 {entry.pins[0]}")
+        keep.append(f"把 id 改回 {entry.pins[0]}" if entry.pins[0] and doc.meta.id else f"写一行 id: {entry.id}")
     if now.url != entry.url:
         if entry.pins[2] != pins[2]:
-            keep.append(f"网址里有日期：把 date 改回 {entry.pins[2]}")
+            keep.append(f"把 date 改回 {entry.pins[2]} 那一天（网址里有日期）")
         else:
-            keep.append(f"slug: {entry.slug}")
+            keep.append(f"把 slug 改回 {entry.pins[1]}" if entry.pins[1] and doc.meta.slug else f"写一行 slug: {entry.slug}")
     moved_from = f"（文件原来是 {entry.path}）" if entry.path != doc.path else ""
     return warning(doc.path, doc.meta.line_of(key),
                    f"已发布文章的{'和'.join(names)}变了 (published id/URL changed): "
                    f"{'；'.join(what)}{moved_from}",
-                   "订阅、浏览量和别人的链接都跟着原来的 id 和网址；如果不是有意改的，在 front matter 里写 "
+                   "订阅、浏览量和别人的链接都认原来的 id 和网址。不是有意改的话，在 front matter 里"
                    + "，".join(keep) + "；确实要改，就忽略这条")
 
 
@@ -221,20 +250,22 @@ def shared_derivations(docs: Iterable[ArticleDoc], identities: Mapping[str, Iden
     groups: dict[tuple, list[ArticleDoc]] = {}
     for doc in sorted(docs, key=_order):
         local = doc.meta.date.astimezone(zone)
+        base_id = derived_id(column_slugs[doc.meta.column], local)
         if not doc.meta.id:
-            groups.setdefault(("id", derived_id(column_slugs[doc.meta.column], local)), []).append(doc)
+            groups.setdefault(("id", base_id), []).append(doc)
         if not doc.meta.slug:
-            base = slugify(doc.meta.title) or "article"
-            groups.setdefault(("slug", urls.article(local, base)), []).append(doc)
+            groups.setdefault(("slug", urls.article(local, derived_slug(doc.meta.title, doc.meta.id or base_id))),
+                              []).append(doc)
     found = []
-    for (kind, base), members in groups.items():
+    for (kind, _), members in groups.items():
         if len(members) < 2:
             continue
-        lines = "；".join(f"{d.path} 写 {kind}: {getattr(identities[d.path], kind)}" for d in members)
         for doc in members:
-            others = "、".join(d.path for d in members if d is not doc)
+            others = [d for d in members if d is not doc]
+            named = "、".join(d.path for d in others[:SHOWN]) + (f" 等 {len(others)} 篇" if len(others) > SHOWN else "")
+            lines = "；".join(f"{d.path} 写 {kind}: {getattr(identities[d.path], kind)}" for d in [doc, *others[:SHOWN]])
             what = "id" if kind == "id" else "网址 URL"
             found.append(warning(doc.path, 1,
-                                 f"{what} 是推出来的，和 {others} 推出的相同 (derived {kind} shared)：哪篇得到 -2 取决于文件的顺序",
-                                 f"在 front matter 里写明：{lines}（kexie-site pin --write 会写好）"))
+                                 f"{what} 是推出来的，和 {named} 推出的相同 (derived {kind} shared)：哪篇得到 -2 取决于文件的顺序",
+                                 f"在 front matter 里写明：{lines}（kexie-site pin --write 会全部写好）"))
     return found

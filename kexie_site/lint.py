@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import Problem, warning
 from .markup import heading_lookalikes
 from .identity import Identity, shared_derivations
+from .refs import names_a_file
 from .model import ArticleDoc, Asset, Site
 from .text import zh_date
 
@@ -70,7 +71,7 @@ def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: st
         parts = urlsplit(target)
         line = _line(body, m.start(), first)
         # links to .md articles that are missing are warned about by the build itself
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/"):
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/") and not names_a_file(parts.path):
             site_path = unquote(parts.path)
             rel = site_path[len(base_path):] if site_path.startswith(base_path) else None
             if rel is None or (rel not in known_urls and rel.rstrip("/") + "/" not in known_urls):

@@ -36,7 +36,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.parser_block import ParserBlock
 from markdown_it.token import Token
 
-from .refs import srcset_candidates
+from .refs import join_srcset, srcset_candidates
 
 # resolver(src as written, line) -> (published src, width, height) or None to leave it as written
 Resolver = Callable[[str, int], "tuple[str, int, int] | None"]
@@ -222,6 +222,7 @@ def _references(state) -> None:
             continue
         if block.type != "inline" or not block.children:
             continue
+        searched = 0
         for child in block.children:
             if child.type == "image":
                 _image(md, env, child)
@@ -235,9 +236,10 @@ def _references(state) -> None:
                 child.content = _raw_html(env, child.content, child.meta.get("line", 0))
             elif child.type == "text" and "](" in child.content:
                 for m in UNPARSED_LOCAL_IMAGE_RE.finditer(child.content):
-                    at = block.content.find(m.group(0))
-                    line = block.map[0] + block.content.count("\n", 0, at) if block.map and at >= 0 else 0
-                    env.notes.append((line, "local_path", m.group(0), ""))
+                    found = block.content.find(m.group(0), searched)    # the text's own place in the block
+                    searched = found + 1 if found >= 0 else searched
+                    line = block.map[0] + block.content.count("\n", 0, max(found, 0)) if block.map else 0
+                    env.notes.append((line, "local_path", m.group(1).strip().rstrip(">"), ""))
         children = block.children
         if (len(children) == 1 and children[0].type == "image" and children[0].attrGet("title")
                 and 0 < i < len(tokens) - 1 and tokens[i - 1].type == "paragraph_open"
@@ -250,11 +252,34 @@ def _references(state) -> None:
 
 # `![…](C:\…`, `[…](file:…` left as text: CommonMark saw no image or link (a space in the path,
 # or a file: URL, which markdown-it refuses)
-UNPARSED_LOCAL_IMAGE_RE = re.compile(r"!?\[[^\]\n]*\]\(\s*<?(?:[A-Za-z]:[\\/]|\\\\|file:)[^)\n]*\)?", re.I)
+# (no `[` inside the brackets: each try ends at the next `[`, so a line of them stays linear)
+UNPARSED_LOCAL_IMAGE_RE = re.compile(r"!?\[[^\[\]\n]*\]\(\s*<?((?:[A-Za-z]:[\\/]|\\\\|file:)[^)\n]*)\)?", re.I)
 # the tags of raw HTML whose URLs name files, and those attributes (quoted or not). No `<` inside
 # a tag, not even quoted: each try ends at the next `<`, so text full of unclosed tags stays linear
-RAW_TAG_RE = re.compile(r"""<(img|source|a)\b((?:[^<>"']|"[^<>"]*"|'[^<>']*')*+)>""", re.I)
+RAW_TAG_RE = re.compile(r"""<(img|source|a)\b((?:[^<>"']|"[^<"]*"|'[^<']*')*+)>""", re.I)
+HIDDEN_START_RE = re.compile(r"<!--|<(script|style|template|noscript|textarea)\b", re.I)
 RAW_ATTR_RE = re.compile(r"""(\s)(src|srcset|href|width|height)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+
+
+def _visible(html: str):
+    """(start, end, shown) spans of raw HTML: comments and the contents of <script>, <style>,
+    <template>, <noscript> and <textarea> are not shown (the sanitizer drops them), so what they
+    name is not looked up. One pass: an unclosed one hides the rest, as in a browser."""
+    pos = 0
+    while True:
+        hidden = HIDDEN_START_RE.search(html, pos)
+        if hidden is None:
+            yield pos, len(html), True
+            return
+        yield pos, hidden.start(), True
+        if hidden.group(1) is None:
+            end = html.find("-->", hidden.end())
+            end = len(html) if end < 0 else end + 3
+        else:
+            close = re.compile(rf"</{hidden.group(1)}\s*>", re.I).search(html, hidden.end())
+            end = close.end() if close else len(html)
+        yield hidden.start(), end, False
+        pos = end
 
 
 def _raw_html(env: Env, html: str, first_line: int) -> str:
@@ -262,10 +287,16 @@ def _raw_html(env: Env, html: str, first_line: int) -> str:
     each <img> of a local picture given its width and height when it has neither."""
     if "<" not in html or not RAW_TAG_RE.search(html):
         return html
+    cursor = [0, first_line]                # lines counted up to a position, once: tags come in order
+
+    def line_at(pos: int) -> int:
+        cursor[1] += html.count("\n", cursor[0], pos)
+        cursor[0] = pos
+        return cursor[1]
 
     def tag(m: re.Match) -> str:
         name = m.group(1).lower()
-        line = first_line + html.count("\n", 0, m.start())
+        line = line_at(m.start())
         sized: list = []
         has_size = False
 
@@ -282,11 +313,8 @@ def _raw_html(env: Env, html: str, first_line: int) -> str:
                     new = found[0]
                     sized[:] = found[1:]
             elif key == "srcset" and name != "a" and env.resolver:
-                parts = []
-                for url, descriptor in srcset_candidates(value):
-                    found = env.resolver(url, line)
-                    parts.append((found[0] if found else url) + (" " + descriptor if descriptor else ""))
-                new = ", ".join(parts)
+                new = join_srcset([((env.resolver(url, line) or (url,))[0], descriptor)
+                                   for url, descriptor in srcset_candidates(value)])
             elif key == "href" and name == "a" and env.linker:
                 new = env.linker(value, line)
             if new is None:
@@ -299,7 +327,8 @@ def _raw_html(env: Env, html: str, first_line: int) -> str:
             attrs = attrs.rstrip().rstrip("/") + f' width="{sized[0]}" height="{sized[1]}"' + (" /" if closing else "")
         return f"<{m.group(1)}{attrs}>"
 
-    return RAW_TAG_RE.sub(tag, html)
+    return "".join(RAW_TAG_RE.sub(tag, html[start:end]) if shown else html[start:end]
+                   for start, end, shown in _visible(html))
 
 
 def _image(md: MarkdownIt, env: Env, image: Token) -> None:

@@ -53,6 +53,12 @@ class SourceFile:
     mtime_ns: int = 0
 
 
+# what a file an article may name is (Asset.kind, refs.FileInfo.kind)
+IMAGE = "image"            # a picture whose size was read (or an SVG)
+UNREADABLE = "unreadable"  # named like a picture, but its bytes are not one
+FILE = "file"              # anything else: a PDF, a Word file, a video …
+
+
 @dataclass(frozen=True)
 class Asset:
     """A non-Markdown file under content/: an image, or an attachment (a PDF …)."""
@@ -61,7 +67,7 @@ class Asset:
     fingerprint: str         # size and mtime: changes when the file does
     width: int = 0
     height: int = 0
-    kind: str = "file"       # refs.IMAGE, refs.UNREADABLE (an image's name, not its bytes) or refs.FILE
+    kind: str = FILE         # IMAGE, UNREADABLE (an image's name, not its bytes) or FILE
 
 
 @dataclass(frozen=True)

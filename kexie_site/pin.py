@@ -46,8 +46,8 @@ class Pin:
 class PinReport:
     pins: tuple[Pin, ...]            # what is (or, in a dry run, would be) written
     written: tuple[str, ...]         # paths written (empty in a dry run)
-    problems: tuple[Problem, ...]    # files left alone, and why
-    record: bool                     # the published folder's record was followed
+    problems: tuple[Problem, ...]    # files left alone, and why (errors); published ids that move (warnings)
+    record_found: bool                # the published folder's record was followed
 
 
 def yaml_line(key: str, value: str) -> str:
@@ -100,7 +100,9 @@ def plan(site_dir: Path, published_dir: Path | None = None) -> PinReport:
         originals[doc.path] = data
     record = read_record(Path(published_dir or site_dir / "public").resolve())
     identities, found = identify(docs, config, zone, record)
-    problems.extend(p for p in found if p.is_error)       # ids or slugs that meet: fix them first
+    # ids or slugs that meet (errors: fix them first), published ones that would move (warnings:
+    # what is pinned is the new one, so say so)
+    problems.extend(found)
     clashing = {p.path for p in found if p.is_error}
     pins = []
     for doc in docs:
@@ -140,7 +142,7 @@ def apply(site_dir: Path, report: PinReport) -> PinReport:
             problems.append(error(pin.path, 1, f"无法写入 (cannot write): {exc.strerror or exc}", "检查文件权限"))
             continue
         written.append(pin.path)
-    return PinReport(report.pins, tuple(written), tuple(problems), report.record)
+    return PinReport(report.pins, tuple(written), tuple(problems), report.record_found)
 
 
 def diff(pin: Pin) -> str:

@@ -75,7 +75,7 @@ class BuildResult:
     pages_rendered: int = 0              # pages whose template was rendered
     fast: bool = False                   # nothing had changed: nothing was done
     timings: tuple[tuple[str, float, int], ...] = ()   # (stage, seconds, peak MiB so far)
-    record: bool = True                  # ids and URLs followed the last publish's record (False: none found)
+    record_found: bool = True                 # ids and URLs followed the last publish's record (False: none found)
 
 
 def find_collisions(outputs: list[Output]) -> list[Problem]:
@@ -194,13 +194,13 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             problems=tuple(problem_from_json(p) for p in state["problems"]),
             report=WriteReport((), tuple(sorted(manifest)), ()), seconds=time.perf_counter() - started,
             output_dir=out_dir, fast=True,    # an intact output holds the record this build left
-            record=True if options.record_dir is None else read_record(Path(options.record_dir).resolve()) is not None)
+            record_found=True if options.record_dir is None else read_record(Path(options.record_dir).resolve()) is not None)
 
     # the full pipeline from here on
     from . import urls
     from .articles import Job, Settings
     from .assemble import assemble, duplicate_problems, is_published, link_problems
-    from .identity import Published, identify, pins_of, record_to_json
+    from .identity import Published, identify, pins_of, record_from_json, record_to_json
     from .refs import IMAGE, resolve
     from .feeds import build_feeds, build_sitemap
     from .keys import key as strings_key, shown
@@ -224,7 +224,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     cache.begin()
     theme_static = static_files(layers)
     site_static = files_under(static_dir)
-    files = file_index(sources.assets, site_static, theme_static, config.base_path)
+    files = file_index(sources.assets, site_static, theme_static, config)
     parse_digest = digest(code, [(c.name, c.slug) for c in config.columns], config.timezone)
     render_digest = digest(code, MARKDOWN_SETTINGS, config.base_path, config.summary_length)
     # the path is part of both: a parse result names its file, and relative links and images
@@ -314,16 +314,31 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                 problems.extend(problems_of(doc, [error(doc.path, doc.meta.line_of("cover"), "封面" + miss.message, miss.hint)]))
             elif cover:
                 covers[doc.path] = cover
-    record = read_record(Path(options.record_dir).resolve() if options.record_dir else out_dir)
+            elif not doc.meta.cover.startswith(("http://", "https://", "//")):   # mailto:, data:, #top …
+                problems.extend(problems_of(doc, [error(
+                    doc.path, doc.meta.line_of("cover"), f"封面不是图片文件，也不是网址 (cover is not an image): {doc.meta.cover}",
+                    "cover 写图片的路径（如 cover: images/封面.jpg）或 https:// 开头的图片网址")]))
+    # the last publish's record: in the published folder's manifest, else the copy the cache keeps
+    # of it (a `rm -rf public` before building must not shuffle the URLs that are still online)
+    record_dir = Path(options.record_dir).resolve() if options.record_dir else out_dir
+    record = read_record(record_dir)
+    if record is None:
+        record = record_from_json(_load_list(cache.get_state(f"identity:{record_dir}")))
     identities, found = identify(docs, config, zone, record, published_paths)
     # the record this build leaves: what it publishes, and what was published before of the
     # articles it leaves out now (a draft again, say), so that they come back where they were
     column_slugs = {c.name: c.slug for c in config.columns}
-    new_record = [Published(d.path, identities[d.path].id, identities[d.path].slug, identities[d.path].url,
-                            pins_of(d, column_slugs, zone)) for d in published]
+    # it keeps the order in which they were first published (duplicate warnings go to the newer)
     sources_now = {s.path for s in sources.markdown}
-    new_record += [entry for path, entry in (record or {}).items()
-                   if path not in published_paths and path in sources_now]
+    published_by_path = {d.path: d for d in published}
+
+    def entry_now(d) -> Published:
+        ident = identities[d.path]
+        return Published(d.path, ident.id, ident.slug, ident.url, pins_of(d, column_slugs, zone))
+    new_record = [entry_now(published_by_path[path]) if path in published_by_path else entry
+                  for path, entry in (record or {}).items() if path in sources_now]
+    new_record += [entry_now(d) for d in sorted(published, key=lambda d: (d.meta.instant, d.path))
+                   if d.path not in (record or {})]
     by_path = {d.path: d for d in docs}
     for problem in found:
         problems.extend(problems_of(by_path[problem.path], [problem]))
@@ -425,7 +440,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
             skipped=sources.skipped, problems=sort_problems(problems), report=WriteReport((), (), ()),
             seconds=time.perf_counter() - started, output_dir=out_dir, markdown_renders=renders,
-            pages_rendered=counter["pages"], record=record is not None)
+            pages_rendered=counter["pages"], record_found=record is not None)
 
     # write
     # pages are made and staged in the worker processes too, when there are many (forked: they
@@ -455,6 +470,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records,
                               stage_all=stage_all, articles=record_to_json(new_record))
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
+    cache.put_state(f"identity:{out_dir}", json.dumps(record_to_json(new_record), ensure_ascii=False))
     cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns],
                     known_stats)
     cache.put_slugs(learned_slugs())
@@ -468,7 +484,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         skipped=sources.skipped, problems=warnings, report=report,
         seconds=time.perf_counter() - started, output_dir=out_dir, heavy=tuple(heavy),
         markdown_renders=renders, pages_rendered=counter["pages"], timings=tuple(timings),
-        record=record is not None,
+        record_found=record is not None,
     )
     cache.put_state("last", json.dumps({
         "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
@@ -497,18 +513,31 @@ def _load_state(text: str | None) -> dict | None:
         return None
 
 
-def file_index(assets, site_static: dict[str, Path], theme_static: dict[str, Path], base_path: str):
+def file_index(assets, site_static: dict[str, Path], theme_static: dict[str, Path], config):
     """What an article may name: the files under content/ (by content path), the site's static
-    files (by "/" + their path: published at the root) and the theme's ("/static/…")."""
+    files (by "/" + their path: published at the root), the theme's ("/static/…") and the files
+    the build makes that are not pages (feeds, sitemap, archive.json …)."""
     from . import urls
     from .refs import FileInfo, Files
     from .sources import file_kind
+    from .stats import ARCHIVE_JSON
 
     entries = {a.path: FileInfo(urls.asset(a.path), a.width, a.height, a.kind) for a in assets}
+    made = [*urls.feeds(), urls.SITEMAP, urls.ROBOTS, urls.NOT_FOUND, ARCHIVE_JSON,
+            *(url for c in config.columns for url in urls.feeds(urls.column(c.slug)))]
+    entries.update(("/" + url, FileInfo(url)) for url in made)
     for url, path in [(urls.static(rel), path) for rel, path in theme_static.items()] + list(site_static.items()):
         kind, width, height = file_kind(path)
         entries["/" + url] = FileInfo(url, width, height, kind)
-    return Files(entries, base_path)
+    return Files(entries, config.base_path)
+
+
+def _load_list(text: str | None) -> list | None:
+    try:
+        found = json.loads(text) if text else None
+        return found if isinstance(found, list) else None
+    except ValueError:
+        return None
 
 
 def _copy(url: str, path: Path, origin: str) -> Output:

@@ -19,10 +19,8 @@ from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from . import urls
+from .model import FILE, IMAGE, UNREADABLE
 
-IMAGE = "image"            # a picture whose size was read (or an SVG)
-UNREADABLE = "unreadable"  # named like a picture, but its bytes are not one
-FILE = "file"              # anything else: a PDF, a Word file, a video …
 
 # C:\…, D:/…, \\server\share, file://…: the editor's own computer, which readers cannot reach
 LOCAL_PATH_RE = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\|file:)", re.I)
@@ -31,6 +29,7 @@ COMPUTER_ROOTS = {"users", "home", "volumes", "private", "tmp", "mnt", "media", 
                   "applications", "sdcard", "storage", "library"}
 PAGE_SUFFIXES = ("", ".html", ".htm")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -80,34 +79,52 @@ def _file_name(written: str) -> str:
     return unquote(name) or "图片1.png"
 
 
-def _local_path(written: str, what: str, image: bool) -> Miss:
+def shown(written: str) -> str:
+    """A reference as written, for a message: control characters made visible."""
+    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", written)
+
+
+def local_path(written: str, image: bool = True) -> Miss:
+    """The problem of a path on the editor's own computer (C:\\…, /Users/…, file://…)."""
+    what = "图片" if image else "链接的文件"
     name = _file_name(written)
-    example = f"![]({name})" if image else f"[{what}]({name})"
-    return Miss(f"{what}用了本机上的绝对路径，读者打不开 (absolute local path): {written}",
+    example = f"![]({name})" if image else f"[说明]({name})"
+    return Miss(f"{what}用了本机上的绝对路径，读者打不开 (absolute local path): {shown(written)}",
                 f"把文件复制到文章所在的文件夹（或它旁边的 images/ 文件夹），再写成相对路径，例如 {example}")
+
+
+def names_a_file(path: str) -> bool:
+    """Whether a link's path names a file (an attachment, a feed) rather than a page: it has a
+    file extension other than .html/.htm and does not end in /. The build looks such links up."""
+    suffix = posixpath.splitext(unquote(path).rstrip("/"))[1].lower()
+    return not path.endswith("/") and bool(suffix) and suffix not in PAGE_SUFFIXES + urls.MARKDOWN_SUFFIXES
 
 
 def resolve(doc_path: str, written: str, files: Files, want: str, lookups: list | None = None
             ) -> tuple[Found | None, Miss | None]:
     """What a reference written in the article at doc_path names. `want` is IMAGE (an <img>, a
-    srcset candidate, a cover: must be a readable image) or FILE (a link: a file when its name
-    has a file extension other than .html, otherwise a page, not looked up here).
+    srcset candidate, a cover: must be a readable image) or FILE (a link: a file when one is
+    there; a link whose name has no file extension, or .html, that names no file is a page, not
+    looked up here).
     (None, None): not a local file (a web address, an anchor, a page link); (Found, None); or
     (None, Miss) saying what is wrong. `lookups` collects [key, what was found] for the cache."""
     written = written.strip()
-    what = "图片" if want == IMAGE else "链接的文件"
+    image = want == IMAGE
+    what = "图片" if image else "链接的文件"
     if not written or written.startswith("#"):
         return None, None
     if LOCAL_PATH_RE.match(written):
-        return None, _local_path(written, what, want == IMAGE)
+        return None, local_path(written, image)
     parts = urlsplit(written)
     if parts.scheme or parts.netloc or SCHEME_RE.match(written):
         return None, None                       # a web address (or a scheme the sanitizer judges)
     path = unquote(parts.path)
     if not path:
         return None, None
-    if want != IMAGE and posixpath.splitext(path.rstrip("/"))[1].lower() in PAGE_SUFFIXES + urls.MARKDOWN_SUFFIXES:
-        return None, None                       # a page (or an article: the linker's)
+    suffix = posixpath.splitext(path.rstrip("/"))[1].lower()
+    if not image and suffix in urls.MARKDOWN_SUFFIXES:
+        return None, None                       # an article: the linker's
+    maybe_page = not image and (suffix in PAGE_SUFFIXES or path.endswith("/"))
     tail = ("?" + parts.query if parts.query else "") + ("#" + parts.fragment if parts.fragment else "")
 
     if path.startswith("/"):
@@ -120,7 +137,9 @@ def resolve(doc_path: str, written: str, files: Files, want: str, lookups: list 
     else:
         target = urls.resolve_local(doc_path, path)
         if target == "":
-            return None, Miss(f"{what} {written} 指向 content/ 之外 (outside the site)",
+            if maybe_page:
+                return None, None
+            return None, Miss(f"{what} {shown(written)} 指向 content/ 之外 (outside the site)",
                               "把文件放进 content/ 目录下（文章旁边最方便），用相对路径引用")
         candidates = [target]
     for key in candidates:
@@ -129,36 +148,62 @@ def resolve(doc_path: str, written: str, files: Files, want: str, lookups: list 
             lookups.append([key, info.seen() if info else None])
         if info is None:
             continue
-        if want == IMAGE and info.kind != IMAGE:
-            return None, Miss(f"{what}文件不是可读的图片 (not a readable image): {written}",
-                              "用图片软件把它重新导出为 PNG 或 JPEG（文件可能只是改了扩展名，或已损坏）")
+        if image and info.kind != IMAGE:
+            hint = ("用图片软件把它重新导出为 PNG 或 JPEG（文件可能只是改了扩展名，或已损坏）" if info.kind == UNREADABLE
+                    else "这不是图片文件；要让读者下载它，写成链接 [说明](…)，不要写成图片 ![](…)")
+            return None, Miss(f"{what}文件不是可读的图片 (not a readable image): {shown(written)}", hint)
         return Found(urls.href(files.base_path, info.url) + tail, info.url + tail, key, info), None
+    if maybe_page:
+        return None, None                       # a page: `check` looks at links to pages
 
+    message = (f"图片不存在 (image not found): {shown(written)}" if image
+               else f"{what}不存在 (file not found): {shown(written)}")
     if path.startswith("/"):
         first = rooted.strip("/").split("/")[0].lower()
         if first in COMPUTER_ROOTS:
-            return None, _local_path(written, what, want == IMAGE)
-        return None, Miss(f"{what}不存在 (file not found): {written}" if want != IMAGE
-                          else f"图片不存在 (image not found): {written}",
-                          f"以 / 开头的路径从网站根目录算起：文件应该在 content{rooted} 或 static{rooted}")
+            return None, local_path(written, image)
+        return None, Miss(message, f"以 / 开头的路径从网站根目录算起：文件应该在 content{rooted} 或 static{rooted}")
     target = candidates[0]
     hint = f"检查文件名和路径：应该在 content/{target}"
+    if "\\" in path:
+        hint += "；路径里的文件夹用 / 分隔，不要用 \\"
     folded = target.casefold()
     near = [k for k in files.entries if is_content(k) and k.casefold() == folded]
     if near:
         hint += f"；content/{near[0]} 只是大小写不同，网站服务器区分大小写"
-    return None, Miss(f"{what}不存在 (file not found): {written}" if want != IMAGE
-                      else f"图片不存在 (image not found): {written}", hint)
+    return None, Miss(message, hint)
 
 
 def srcset_candidates(value: str) -> list[tuple[str, str]]:
-    """(URL, descriptor) pairs of a srcset ("a.png 1x, b.png 2x")."""
+    """(URL, descriptor) pairs of a srcset ("a.png 1x, b.png 2x"), read as the HTML standard
+    does: a URL is a run without white space (so a data: URL keeps its commas); a comma ends a
+    candidate after its descriptor, or at the URL's end."""
     found = []
-    for candidate in value.split(","):
-        bits = candidate.strip().split(None, 1)
-        if bits:
-            found.append((bits[0], bits[1] if len(bits) > 1 else ""))
+    pos, n = 0, len(value)
+    while pos < n:
+        while pos < n and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < n and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if not url:
+            break
+        if url.endswith(","):
+            found.append((url.rstrip(","), ""))
+            continue
+        start = pos
+        depth = 0
+        while pos < n and (value[pos] != "," or depth):
+            depth += {"(": 1, ")": -1}.get(value[pos], 0)
+            pos += 1
+        found.append((url, " ".join(value[start:pos].split())))
+        pos += 1
     return found
+
+
+def join_srcset(candidates: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{url} {descriptor}".strip() for url, descriptor in candidates)
 
 
 def lookups_valid(lookups: list, files: Files) -> bool:

@@ -13,6 +13,8 @@ import re
 
 import nh3
 
+from .refs import join_srcset, srcset_candidates
+
 TAGS = {
     "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
     "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
@@ -52,14 +54,14 @@ URL_ATTRIBUTES = {"href", "src", "cite"}
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 JUNK_RE = re.compile(r"[\x00-\x20\x7f]")        # browsers drop these before reading a scheme
 DATA_IMAGE_RE = re.compile(r"^data:image/(?:png|jpeg|gif|webp|avif);", re.I)
-IMG_WITHOUT_SRC_RE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")   # its URL was refused: drop it
+IMG_WITHOUT_SRC_RE = re.compile(r"<img(?![^>]*\ss(?:rc|rcset)=)[^>]*>")   # its URLs were refused: drop it
 NOT_A_CHECKBOX_RE = re.compile(r'<input(?![^>]*\stype="checkbox")[^>]*>')   # text fields and buttons: dropped
 
 
 def _filter(tag: str, attr: str, value: str):
     if attr == "srcset":                          # each candidate's URL, as src's
-        kept = [c for c in value.split(",") if c.strip() and _filter("img", "src", c.strip().split()[0]) is not None]
-        return ", ".join(c.strip() for c in kept) or None
+        kept = [(url, d) for url, d in srcset_candidates(value) if _filter("img", "src", url) is not None]
+        return join_srcset(kept) or None
     if attr not in URL_ATTRIBUTES:
         return value
     squeezed = JUNK_RE.sub("", value).lower()

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from .model import Asset, SourceFile
-from .refs import FILE, IMAGE, UNREADABLE
+from .model import FILE, IMAGE, UNREADABLE, Asset, SourceFile
 from .urls import MARKDOWN_SUFFIXES
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp")
@@ -78,7 +77,7 @@ def image_size(path: Path) -> tuple[int, int] | None:
 
 
 def file_kind(path: Path) -> tuple[str, int, int]:
-    """(kind, width, height) of a file an article may name: refs.IMAGE, UNREADABLE or FILE."""
+    """(kind, width, height) of a file an article may name: IMAGE, UNREADABLE or FILE."""
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return FILE, 0, 0
     size = image_size(path)

@@ -1,6 +1,7 @@
 """URLs never collide silently, and an article's id survives edits of title, slug and file name."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -118,7 +119,7 @@ def test_a_same_day_newcomer_that_sorts_first_gets_the_suffix_not_what_was_publi
     # a newcomer, same column and day, earlier in the day: by order alone it would take the base
     (site / "content/a.md").write_text(article("每日一问", "2024-08-22 06:00", body="后来补的。"), "utf-8")
     result, out = build_site(site)
-    assert result.record is True
+    assert result.record_found is True
     after = published(out)
     assert after["2024/08/22/meiri-yiwen/"] == before["2024/08/22/meiri-yiwen/"]        # guid, Atom id, page id
     assert "先发布的。" in page(out, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
@@ -187,14 +188,14 @@ def test_a_title_edit_keeps_the_derived_url(tmp_path):
 def test_without_a_record_identity_falls_back_to_date_then_path_order(tmp_path, capsys):
     site = write_site(tmp_path / "site", {"content/b.md": article("每日一问", "2024-08-22 10:00", body="先发布的。")})
     first, out = build_site(site)
-    assert first.record is False                                  # nothing published before
+    assert first.record_found is False                                  # nothing published before
     (site / "content/a.md").write_text(article("每日一问", "2024-08-22 06:00", body="后来补的。"), "utf-8")
     kept, out = build_site(site)
-    assert kept.record is True
+    assert kept.record_found is True
     assert "先发布的。" in page(out, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
 
     def deterministic(result, out):
-        assert result.record is False
+        assert result.record_found is False
         base = page(out, "2024/08/22/meiri-yiwen/")
         assert "后来补的。" in base.xpath("string(//article)")             # earlier in the day: the base
         assert base.xpath("string(//article/@data-article-id)") == "kyky-20240822"
@@ -203,7 +204,18 @@ def test_without_a_record_identity_falls_back_to_date_then_path_order(tmp_path, 
         assert second.xpath("string(//article/@data-article-id)") == "kyky-20240822-2"
 
     deterministic(*build_site(site, tmp_path / "fresh"))            # a new output folder
-    (out / ".kexie-manifest.json").unlink()                          # the record lost
+    # `rm -rf public`, or a manifest lost: the cache's copy of the record keeps them where they were
+    (out / ".kexie-manifest.json").unlink()
+    still, out = build_site(site)
+    assert still.record_found is True
+    assert "先发布的。" in page(out, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
+    shutil.rmtree(out)
+    still, out = build_site(site)
+    assert still.record_found is True
+    assert "先发布的。" in page(out, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
+    # a fresh clone: neither the published folder nor the cache
+    shutil.rmtree(out)
+    shutil.rmtree(site / ".kexie-cache")
     deterministic(*build_site(site))
 
     # the CLI summary says whether the record was followed
@@ -222,9 +234,9 @@ def test_without_a_record_identity_falls_back_to_date_then_path_order(tmp_path, 
 def test_an_unchanged_rebuild_still_reports_the_record(tmp_path):
     site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22")})
     first, _ = build_site(site)
-    assert first.record is False
+    assert first.record_found is False
     again, _ = build_site(site)                     # nothing changed (the fast path): the record is there now
-    assert again.record is True
+    assert again.record_found is True
 
 
 def test_changing_the_date_of_a_published_article_warns_on_the_date_line(tmp_path):
@@ -302,3 +314,49 @@ def test_a_broken_draft_never_blocks_the_build(tmp_path, capsys):
     capsys.readouterr()
     assert main(["check", "--site", str(site), "--now", CHECK_NOW]) == 1          # check publishes drafts: an error
     assert "content/draft.md:" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ found in review
+
+def test_the_duplicate_warning_stays_on_the_newer_copy_in_later_builds(tmp_path):
+    body = "这是一篇足够长的正文，用来判断两篇文章是不是同一个文件复制出来的。"
+    site = write_site(tmp_path / "site", {"content/b.md": article("原文", "2024-08-22 10:00", body=body)})
+    build_site(site)
+    (site / "content/a.md").write_text(article("副本", "2024-08-22 10:00", body=body), "utf-8")
+    for _ in range(2):                    # the copy is published now, and stays the newer one
+        result, _ = build_site(site)
+        assert [p.path for p in result.problems if "duplicate body" in p.message] == ["content/a.md"]
+
+
+def test_a_file_renamed_away_and_a_new_file_in_its_place_move_nothing(tmp_path):
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22", id="bh-1")})
+    _, out = build_site(site)
+    before = published(out)
+    (site / "content/a.md").rename(site / "content/z.md")
+    (site / "content/a.md").write_text(article("白洞", "2024-08-22 09:00"), "utf-8")
+    result, out = build_site(site)
+    assert moved(result.problems) == []
+    after = published(out)
+    assert set(before.items()) <= set(after.items())
+
+
+def test_a_day_of_many_same_titled_articles_names_a_few_others_per_warning(tmp_path, capsys):
+    files = {f"content/d{n:02d}.md": article("每日一问", f"2024-08-22 {n:02d}:00", body=f"第{n}条。") for n in range(12)}
+    site = write_site(tmp_path / "site", files)
+    assert main(["check", "--site", str(site), "--now", CHECK_NOW]) == 0
+    shared = [line for line in capsys.readouterr().err.splitlines() if "derived id shared" in line]
+    assert len(shared) == 12 and all(line.count("content/d") <= 1 + 3 for line in shared)
+    assert all("等 11 篇" in line for line in shared)
+
+
+def test_a_hand_edited_record_with_a_bad_url_is_ignored(tmp_path):
+    import json
+
+    site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-22")})
+    _, out = build_site(site)
+    manifest = json.loads((out / ".kexie-manifest.json").read_text("utf-8"))
+    manifest["articles"][0]["url"] = "../../etc/"
+    (out / ".kexie-manifest.json").write_text(json.dumps(manifest), "utf-8")
+    (site / "content/a.md").write_text(article("黑洞（改）", "2024-08-22"), "utf-8")
+    result, out = build_site(site)
+    assert (out / "2024/08/22/heidong-gai/index.html").exists()       # derived again, not from the bad entry

@@ -129,7 +129,7 @@ def test_after_pinning_a_fresh_build_gives_every_article_the_same_identity(tmp_p
     assert len(before) == 6
     assert pin(site, "--write") == 0
     result, after_out = build_site(site, tmp_path / "after", drafts=True)
-    assert result.record is False
+    assert result.record_found is False
     assert published(after_out) == before
 
 
@@ -138,7 +138,7 @@ def test_pin_keeps_what_the_record_kept_when_the_order_alone_would_not(tmp_path)
     build_site(site)
     (site / "content/a.md").write_text(article("每日一问", "2024-08-22 06:00", body="后来补的。"), "utf-8")
     kept, public = build_site(site)
-    assert kept.record is True
+    assert kept.record_found is True
     before = published(public)
     assert "先发布的。" in page(public, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
 
@@ -146,7 +146,7 @@ def test_pin_keeps_what_the_record_kept_when_the_order_alone_would_not(tmp_path)
     assert "id: kyky-20240822\n" in (site / "content/b.md").read_text("utf-8")
     assert "id: kyky-20240822-2\nslug: meiri-yiwen-2\n" in (site / "content/a.md").read_text("utf-8")
     result, fresh = build_site(site, tmp_path / "fresh")
-    assert result.record is False
+    assert result.record_found is False
     assert published(fresh) == before
     assert "先发布的。" in page(fresh, "2024/08/22/meiri-yiwen/").xpath("string(//article)")
     assert "后来补的。" in page(fresh, "2024/08/22/meiri-yiwen-2/").xpath("string(//article)")

@@ -509,3 +509,98 @@ def test_check_exits_1_on_a_missing_image(tmp_path, capsys):
     code, err = run_check(site, capsys)
     assert code == 1
     assert f"{PAGE}:{line_of(text, '![图]')}:" in err and "not found" in err
+
+
+# ------------------------------------------------------------------ found in review
+
+@BASES
+def test_links_to_files_the_build_makes_are_neither_errors_nor_broken(tmp_path, base_url):
+    site = write_site(tmp_path / "site", {"content/kyky/a.md": article("订阅", "2024-08-22", slug="tu", body="""\
+        订阅 [RSS](/feed.xml)、[栏目 Atom](/columns/kyky/atom.xml)、[数据](/archive.json)、
+        [robots](/robots.txt)、[样式](/static/style.css)。""")}, base_url=base_url)
+    result, out = build_site(site)
+    hrefs = body(out).xpath(".//a/@href")
+    assert len(hrefs) == 5 and all(h.startswith(urlsplit(base_url).path) for h in hrefs)
+    assert broken_links(out, base_url) == []
+
+
+def test_a_raw_img_whose_attribute_holds_a_greater_than_sign_is_still_checked(tmp_path):
+    site = write_site(tmp_path / "site", {"content/kyky/a.md": article(
+        "温度", "2024-08-22", body='<img alt="温度 > 30℃" src="missing-pic.png">')})
+    assert "image not found" in one_error(problems_of(site), "content/kyky/a.md", 7).message
+
+
+def test_images_in_comments_and_scripts_are_not_looked_up(tmp_path):
+    site = write_site(tmp_path / "site", {"content/kyky/a.md": article("注释", "2024-08-22", slug="tu", body="""\
+        <!-- <img src="old.png"> -->
+
+        正文 <!-- <img src="old2.png"> --> 继续。
+
+        <script>var s = '<img src="nothing.png">';</script>""")})
+    result, out = build_site(site)
+    assert not result.problems and body(out).xpath(".//img") == []
+
+
+def test_a_relative_link_to_an_html_file_in_content_is_published(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/extra/说明.html": "<p>说明</p>",
+        "content/kyky/a.md": article("附页", "2024-08-22", slug="tu", body="见[说明页](../extra/说明.html)。"),
+    })
+    _, out = build_site(site)
+    href, = body(out).xpath(".//a/@href")
+    assert target_of(out, BASE, href, BASE + URL).read_text("utf-8") == "<p>说明</p>"
+
+
+def test_a_data_url_in_srcset_keeps_its_commas_and_an_img_with_only_srcset_stays(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/kyky/images/x.png": png_bytes(4, 3),
+        "content/kyky/a.md": article("高清", "2024-08-22", slug="tu", body="""\
+            <img srcset="data:image/png;base64,iVBORw0KGgo= 1x, images/x.png 2x" src="images/x.png" alt="甲">
+
+            <img srcset="images/x.png 2x" alt="乙">"""),
+    })
+    result, out = build_site(site)
+    first, second = body(out).xpath(".//img")
+    assert first.get("srcset").startswith("data:image/png;base64,iVBORw0KGgo= 1x, ")
+    assert second.get("alt") == "乙" and second.get("srcset").endswith("kyky/images/x.png 2x")
+
+
+def test_the_same_local_path_twice_is_an_error_on_each_line(tmp_path):
+    site = write_site(tmp_path / "site", {"content/kyky/a.md": article("截图", "2024-08-22", body="""\
+        ![图](C:\\My Pictures\\a.png)
+
+        ![图](C:\\My Pictures\\a.png)""")})
+    assert [(p.line, "absolute local path" in p.message) for p in errors(problems_of(site))] == [(7, True), (9, True)]
+
+
+def test_picture_posts_sharing_a_caption_are_not_duplicates_but_copies_are(tmp_path):
+    caption = "一图读懂：本期科普图解由市科协科普部制作发布"
+    files = {f"content/kyky/images/{n}.png": png_bytes(n + 1, 2) for n in (1, 2)}
+    files.update({f"content/kyky/{n}.md": article(f"一图读懂{n}", f"2024-08-2{n}", body=f"![图](images/{n}.png)\n\n{caption}")
+                  for n in (1, 2)})
+    result, _ = build_site(write_site(tmp_path / "one", files))
+    assert not [p for p in result.problems if "duplicate" in p.message]
+    files["content/kyky/3.md"] = article("一图读懂3", "2024-08-23", body=f"![图](images/2.png)\n\n{caption}")
+    result, _ = build_site(write_site(tmp_path / "two", files))
+    assert [(p.path, "content/kyky/2.md" in p.message) for p in result.problems if "duplicate body" in p.message] == \
+        [("content/kyky/3.md", True)]
+
+
+@pytest.mark.parametrize("cover, ok", [("//cdn.example.com/a.png", True), ("mailto:x@example.cn", False),
+                                       ("#top", False)])
+def test_a_cover_is_an_image_or_a_web_address(tmp_path, cover, ok):
+    site = write_site(tmp_path / "site", {"content/kyky/a.md": article("封面", "2024-08-22", slug="tu", cover=f'"{cover}"')})
+    if ok:
+        _, out = build_site(site)
+        assert page(out, URL).xpath('//meta[@property="og:image"]/@content') == ["https:" + cover]
+    else:
+        assert "cover is not an image" in one_error(problems_of(site), "content/kyky/a.md", 6).message
+
+
+def test_check_strict_under_a_sub_path_accepts_root_relative_file_links(tmp_path, capsys):
+    site = write_site(tmp_path / "site", {
+        "content/files/报告.pdf": PDF,
+        "content/kyky/a.md": article("报告", "2024-08-22", slug="tu", body="[报告](/files/报告.pdf#page=2)"),
+    }, base_url=SUB_BASE)
+    code, err = run_check(site, capsys)
+    assert "missing page" not in err and "not found" not in err
