@@ -26,7 +26,7 @@ from .dates import DateError, get_zone, parse_date
 from .decoding import decode
 from .errors import BuildFailed, Problem, error, has_errors, left_out, sort_problems
 from .model import Output
-from .sources import read_sources
+from .sources import assets_from_json, assets_to_json, read_sources
 from .parallel import WorkerDied, ordered_map, worker_context
 from .text import adopt_slugs, learned_slugs, remember_slugs
 from . import writer
@@ -151,7 +151,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
 
     # read
     known_stats = cache.stats()
-    sources = read_sources(site_dir, known_stats)
+    sources = read_sources(site_dir, known_stats, known_assets=assets_from_json(cache.get_state("assets")))
     if sources.config_data is None:
         raise BuildFailed([missing_config(site_dir)])
     config_text, problem = decode(sources.config_data, CONFIG_NAME)
@@ -467,13 +467,15 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         finally:
             made.close()
 
+    record_json = record_to_json(new_record)
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records,
-                              stage_all=stage_all, articles=record_to_json(new_record))
+                              stage_all=stage_all, articles=record_json)
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
-    cache.put_state(f"identity:{out_dir}", json.dumps(record_to_json(new_record), ensure_ascii=False))
+    cache.put_state(f"identity:{out_dir}", json.dumps(record_json, ensure_ascii=False))
     cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns],
                     known_stats)
     cache.put_slugs(learned_slugs())
+    cache.put_state("assets", json.dumps(assets_to_json(sources.assets), ensure_ascii=False))
     cache.prune("docs", set(parse_keys.values()))
     cache.prune("renders", set(render_keys.values()))
     lap("pages+publish")

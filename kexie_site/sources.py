@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ def _walk(folder: str, errors: list):
         yield from _walk(path, errors)
 
 
-def _read_one(entry: os.DirEntry, rel_content: str, known: dict, markdown: list, assets: list) -> None:
+def _read_one(entry: os.DirEntry, rel_content: str, known: dict, markdown: list, assets: list,
+              known_assets: dict) -> None:
     suffix = os.path.splitext(entry.name)[1].lower()
     if suffix in MARKDOWN_SUFFIXES:
         rel_site = "content/" + rel_content
@@ -123,16 +125,36 @@ def _read_one(entry: os.DirEntry, rel_content: str, known: dict, markdown: list,
     else:                        # images, and attachments: published when an article names them
         stat = entry.stat()
         fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
-        path = Path(entry.path)
-        kind, width, height = file_kind(path)
-        assets.append(Asset(rel_content, str(path), fingerprint, width, height, kind))
+        seen = known_assets.get(rel_content)
+        if seen and seen[0] == fingerprint:                  # the same file as last time: not read again
+            kind, width, height = seen[1:]
+        else:
+            kind, width, height = file_kind(Path(entry.path))
+        assets.append(Asset(rel_content, entry.path, fingerprint, width, height, kind))
+
+
+def assets_to_json(assets) -> dict:
+    """What read_sources may take as known_assets next time."""
+    return {a.path: [a.fingerprint, a.kind, a.width, a.height] for a in assets}
+
+
+def assets_from_json(text: str | None) -> dict:
+    try:
+        found = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return {path: seen for path, seen in found.items()
+            if isinstance(seen, list) and len(seen) == 4 and isinstance(seen[0], str) and seen[1] in (IMAGE, UNREADABLE, FILE)
+            and isinstance(seen[2], int) and isinstance(seen[3], int)} if isinstance(found, dict) else {}
 
 
 def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None = None,
-                 config_name: str = "site.toml") -> Sources:
+                 config_name: str = "site.toml", known_assets: dict | None = None) -> Sources:
     """Everything the build reads. A Markdown file whose size and mtime match `known` (from the
-    cache) is not read again: its hash is taken from there."""
+    cache) is not read again: its hash is taken from there; nor is a picture whose fingerprint
+    matches `known_assets` (content path -> [fingerprint, kind, width, height], assets_to_json)."""
     known = known or {}
+    known_assets = known_assets or {}
     config_path = site_dir / config_name
     config_data = config_path.read_bytes() if config_path.is_file() else None
     content = site_dir / "content"
@@ -145,7 +167,7 @@ def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None =
                 skipped.append("content/" + rel_content)
                 continue
             try:
-                _read_one(entry, rel_content, known, markdown, assets)
+                _read_one(entry, rel_content, known, markdown, assets, known_assets)
             except OSError as exc:
                 unreadable.append(("content/" + rel_content, exc.strerror or str(exc)))
         for exc in walk_errors:

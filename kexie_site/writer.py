@@ -436,7 +436,8 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         manifest = {"generator": "kexie-site", "files": sorted(files)}
         if articles is not None:
             manifest["articles"] = articles
-        manifest = json.dumps(manifest, ensure_ascii=False, indent=0)
+        # (no indent: json's C encoder; with the record of 10,000 articles the Python one took 0.25 s)
+        manifest = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
         (staging / MANIFEST).write_text(manifest, "utf-8")
         plan["replace" if (out_dir / MANIFEST).exists() else "add"].append(MANIFEST)
     except BaseException:
