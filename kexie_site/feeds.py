@@ -8,6 +8,7 @@ date is that of its newest item.
 from __future__ import annotations
 
 import uuid
+from html import escape
 from urllib.parse import urljoin
 from datetime import datetime, timezone, tzinfo
 
@@ -53,7 +54,7 @@ def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str,
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.title(title)
-    fg.description(description or title)
+    fg.description(escape(description or title, quote=False))   # text, in RSS's HTML field
     fg.subtitle(description or title)
     fg.language(c.language)
     fg.id(urls.absolute(c.base_url, page_url))
@@ -75,7 +76,10 @@ def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str,
         fe.link(href=link, rel="alternate", type="text/html")
         fe.published(article.date.astimezone(zone))
         fe.updated(article.updated.astimezone(zone))
-        fe.summary(article.summary or article.title)
+        # RSS readers read <description> as HTML: the summary is text, so it goes escaped
+        # ("3<5" stays 3<5, a <script> in it stays text); Atom says type="text" itself
+        summary = article.summary or article.title
+        fe.summary(summary if atom else escape(summary, quote=False))
         fe.content(absolute_html(html_of(article), link), type="html")
         if article.meta.author:
             fe.author({"name": article.meta.author})

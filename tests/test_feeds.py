@@ -366,3 +366,17 @@ def test_every_item_of_the_example_feeds_is_complete_and_resolves(example_site, 
             assert (out / parts.path.lstrip("/") / "index.html").is_file(), entry.link
             content = entry.content[0].value if "content" in entry else ""
             assert len(content) > 200 and entry.summary
+
+
+def test_an_rss_summary_reaches_readers_as_text_never_as_markup(tmp_path):
+    """RSS readers take <description> as HTML: a summary with markup in it must arrive as the
+    text the editor wrote ("3<5" kept, a <script> shown, not run)."""
+    summary = "<script>alert(1)</script><img src=x onerror=alert(2)> 3<5 & 一些"
+    site = write_site(tmp_path / "site", {"content/a.md": article("摘要", "2024-08-22", summary=f"'{summary}'")})
+    _, out = build_site(site)
+    entry, = feedparser.parse((out / "feed.xml").read_bytes(), sanitize_html=False).entries
+    assert entry.summary_detail.type == "text/html"
+    shown = lxml.html.fragment_fromstring(entry.summary, create_parent="div")
+    assert shown.text_content() == summary and shown.xpath("//script|//img") == []
+    atom, = feedparser.parse((out / "atom.xml").read_bytes(), sanitize_html=False).entries
+    assert atom.summary == summary
