@@ -51,6 +51,7 @@ class SourceFile:
     sha256: str
     size: int = 0
     mtime_ns: int = 0
+    stamp: str = ""          # sources.stamp: size, mtime, ctime, inode ("" when not from a file)
 
 
 # what a file an article may name is (Asset.kind, refs.FileInfo.kind)
@@ -64,7 +65,7 @@ class Asset:
     """A non-Markdown file under content/: an image, or an attachment (a PDF …)."""
     path: str                # relative to the content directory, posix
     source: str              # absolute path on disk, for copying
-    fingerprint: str         # size and mtime: changes when the file does
+    fingerprint: str         # sources.stamp: changes when the file does
     width: int = 0
     height: int = 0
     kind: str = FILE         # IMAGE, UNREADABLE (an image's name, not its bytes) or FILE

@@ -24,14 +24,14 @@ from .cache import (Cache, code_digest, digest, doc_from_json, html_key, problem
 from .config import CONFIG_NAME, load_config, missing_config
 from .dates import DateError, get_zone, parse_date
 from .decoding import decode
-from .errors import BuildFailed, Problem, error, has_errors, left_out, sort_problems
+from .errors import BuildFailed, Problem, error, has_errors, left_out, sort_problems, warning
 from .model import Output
-from .sources import assets_from_json, assets_to_json, read_sources
+from .sources import assets_from_json, assets_to_json, read_sources, stamp
 from .parallel import WorkerDied, ordered_map, worker_context
 from .text import adopt_slugs, learned_slugs, remember_slugs
 from . import writer
-from .writer import (PublishRefused, WriteReport, output_dir_problem, output_intact, output_lock_path, publish,
-                     read_record, recover, site_lock)
+from .writer import (PublishRefused, WriteReport, os_problem, output_dir_problem, output_intact, output_lock_path,
+                     publish, read_record, recover, site_lock)
 
 CACHE_DIR = ".kexie-cache"
 CACHE_FILE = "cache.sqlite"
@@ -124,7 +124,7 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
     thresholds = gc.get_threshold()
     gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])   # the workers fork with it
     try:
-        with site_lock(site_dir / CACHE_DIR / "build.lock"), site_lock(output_lock_path(out_dir)):
+        with site_lock(site_dir / CACHE_DIR / "build.lock", optional=True), site_lock(output_lock_path(out_dir)):
             recover(out_dir.resolve())            # roll back what a killed build left half done
             cache = Cache.open(site_dir / CACHE_DIR / CACHE_FILE) if options.cache else Cache.memory()
             try:
@@ -133,6 +133,8 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
                 cache.close()
     except PublishRefused as refused:
         raise BuildFailed(refused.problems)
+    except OSError as exc:                  # a full disk, a read-only or foreign folder: said, not a traceback
+        raise BuildFailed([os_problem(exc, out_dir)])
     except WorkerDied:
         raise BuildFailed([error("--jobs", 1, "一个工作进程意外退出，构建没有完成 (a worker process died: out of memory, or killed)",
                                  "输出目录没有改动；关掉别的程序再构建，或用 --jobs 1 只用一个进程")])
@@ -356,23 +358,38 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
 
     def body_of(article) -> tuple[str, tuple]:
         """The article's HTML and headings, from the cache (a page worker reads through its own
-        connection). Missing ones are an error: a page is never published with an empty body."""
+        connection). Missing or damaged there, the article is rendered again (and said once);
+        if even that fails it is an error: a page is never published with an empty body."""
         here = worker_context()
-        if here.get("in_worker"):
-            if "reader" not in here:
-                here["reader"] = Cache.reader(cache.path)
-            found = here["reader"].get_body(render_keys[article.doc.path])
-        else:
-            found = cache.get_body(render_keys[article.doc.path])
+        key = render_keys[article.doc.path]
+        try:
+            if here.get("in_worker"):
+                if "reader" not in here:
+                    here["reader"] = Cache.reader(cache.path)
+                found = here["reader"].get_body(key)
+            else:
+                found = cache.get_body(key)
+        except Exception:                      # a cache file that cannot even be opened: render again
+            found = None
         if found is None:
-            late.append(error(article.doc.path, 1, "缓存里没有这篇文章排好的 HTML (article HTML missing from the cache)",
-                              "再构建一次；仍然不行就加 --no-cache"))
-            return "", ()
+            from .articles import Job, work
+
+            done = work(Job(source_of[article.doc.path], parse=True, render=True), settings)
+            if done.rendered is None:
+                late.append(error(article.doc.path, 1, "这篇文章排版失败，不能发布 (article could not be rendered)",
+                                  "再构建一次；文件在构建时被改动过的话，保存完再构建"))
+                return "", ()
+            late.append(CACHE_HEALED)
+            found = done.rendered.html, done.rendered.headings
+            if not here.get("in_worker"):
+                cache.put_render(key, done.render_json, *found)
         html, headings = found
         if article.rendered.link_token:        # links to other articles: their URLs, known now
             html = urls.fill_links(html, article.rendered.link_token,
                                    [urls.href(config.base_path, h) if h else "" for h in article.links])
         return html, headings
+
+    source_of = {s.path: s for s in sources.markdown}
 
     def html_of(article) -> str:
         return body_of(article)[0]
@@ -417,8 +434,16 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         outputs.append(_copy(urls.static(rel), path, f"theme static/{rel}"))
     for rel, path in site_static.items():      # the site's own static/: to the root
         outputs.append(_copy(rel, path, f"static/{rel}"))
+        if rel.lower().endswith(".svg"):
+            problems.extend(static_svg_problems(f"static/{rel}", path))
     for asset, (_, url) in zip(site.assets, site.asset_urls):
-        outputs.append(_copy(url, Path(asset.source), f"content/{asset.path}"))
+        if asset.path.lower().endswith(".svg"):    # published cleaned: it is shown on the site's own origin
+            output, found = _clean_svg_copy(url, asset)
+            problems.extend(found)
+            if output is not None:
+                outputs.append(output)
+        else:
+            outputs.append(_copy(url, Path(asset.source), f"content/{asset.path}"))
     problems.extend(find_collisions(outputs))
     if has_errors(problems):
         cache.commit()
@@ -431,6 +456,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                 output.produce()
                 counter["pages"] += output.path in page_paths
         problems.extend(late)
+        problems = cache_problems(cache, problems)
         problems.extend(options.inspect(site, sources, {urls.url_of_output(o.path) for o in outputs}))
         cache.commit()
         if has_errors(problems):
@@ -468,18 +494,18 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             made.close()
 
     record_json = record_to_json(new_record)
-    report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(late), records=records,
-                              stage_all=stage_all, articles=record_json)
+    report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(p for p in late if p.is_error),
+                              records=records, stage_all=stage_all, articles=record_json)
+    problems.extend(late)                     # (warnings only, or nothing was published)
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
     cache.put_state(f"identity:{out_dir}", json.dumps(record_json, ensure_ascii=False))
-    cache.put_stats([(s.path, s.size, s.mtime_ns, s.sha256) for s in sources.markdown if s.size or s.mtime_ns],
-                    known_stats)
+    cache.put_stats([(s.path, s.stamp, s.sha256) for s in sources.markdown if s.stamp], known_stats)
     cache.put_slugs(learned_slugs())
     cache.put_state("assets", json.dumps(assets_to_json(sources.assets), ensure_ascii=False))
     cache.prune("docs", set(parse_keys.values()))
     cache.prune("renders", set(render_keys.values()))
     lap("pages+publish")
-    warnings = sort_problems(problems)
+    warnings = sort_problems(cache_problems(cache, problems))
     result = BuildResult(
         articles=len(site.articles), pages=len(specs), feeds=len(feeds),
         scheduled=tuple(d.path for d in site.scheduled), drafts=tuple(d.path for d in site.drafts),
@@ -491,10 +517,25 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     cache.put_state("last", json.dumps({
         "fingerprint": fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
         "feeds": result.feeds, "scheduled": list(result.scheduled), "drafts": list(result.drafts),
-        "problems": [problem_to_json(p) for p in warnings],
+        "problems": [problem_to_json(p) for p in warnings if p.path != CACHE_NAME],   # (said once)
     }, ensure_ascii=False))
     cache.commit()
     return result
+
+
+CACHE_NAME = f"{CACHE_DIR}/{CACHE_FILE}"
+CACHE_HEALED = warning(CACHE_NAME, 1, "缓存里有缺失或损坏的记录，已重新排版 (damaged cache entries rebuilt)",
+                       "不用处理：输出和不用缓存时一样；常出现的话检查磁盘")
+
+
+def cache_problems(cache: Cache, problems: list[Problem]) -> list[Problem]:
+    """`problems` with what went wrong with the cache said once (it never fails a build): the
+    trouble it had, else that damaged entries were rebuilt (found reading rows, or pages)."""
+    healed = cache.damaged or CACHE_HEALED in problems
+    rest = [p for p in problems if p != CACHE_HEALED]
+    if cache.trouble:
+        return rest + [warning(CACHE_NAME, 1, cache.trouble[0], "不用处理：这次构建照常完成，输出和不用缓存时一样")]
+    return rest + [CACHE_HEALED] if healed else rest
 
 
 def _peak_mib() -> int:
@@ -542,10 +583,46 @@ def _load_list(text: str | None) -> list | None:
         return None
 
 
+def _clean_svg_copy(url: str, asset) -> tuple[Output | None, list[Problem]]:
+    """An SVG an article shows, without what could run or reach out (svg.clean_svg); one that
+    cannot be read as an SVG is an error, not published."""
+    from .svg import clean_svg
+
+    where = f"content/{asset.path}"
+    try:
+        data = Path(asset.source).read_bytes()
+    except OSError as exc:
+        return None, [error(where, 1, f"无法读取 (cannot read): {exc.strerror or exc}", "检查文件权限")]
+    cleaned, notes = clean_svg(data)
+    if cleaned is None:
+        return None, [error(where, 1, f"SVG 图片不能发布 (SVG refused): {notes[0] if notes else ''}",
+                            "用绘图软件把它重新导出为普通的 SVG，或导出为 PNG")]
+    found = []
+    if notes:
+        found.append(warning(where, 1, "SVG 里能运行或外链的内容已删除后发布 (SVG cleaned): " + "；".join(notes[:3])
+                             + ("…" if len(notes) > 3 else ""), "用绘图软件导出时不要包含脚本和外部链接"))
+    return Output(url, data=cleaned, origin=where, key=digest("svg", cleaned)), found
+
+
+def static_svg_problems(where: str, path: Path) -> list[Problem]:
+    """A warning for an SVG under static/ (published as it is) that carries script or loads
+    from elsewhere: it would run on the site's own origin."""
+    from .svg import clean_svg
+
+    try:
+        cleaned, notes = clean_svg(path.read_bytes())
+    except OSError:
+        return []
+    risky = [n for n in notes if "DOCTYPE" not in n]
+    if cleaned is not None and not risky:
+        return []
+    return [warning(where, 1, "static/ 里的 SVG 带有脚本或外部引用，会原样发布 (SVG with script in static/): "
+                    + "；".join((risky or notes)[:3]), "把脚本和外部链接删掉；文章里用的 SVG 放在 content/，发布时会自动清理")]
+
+
 def _copy(url: str, path: Path, origin: str) -> Output:
     try:
-        st = path.stat()
-        key = digest("copy", str(path), st.st_size, st.st_mtime_ns)
+        key = digest("copy", str(path), stamp(path.stat()))
     except OSError:
         key = ""
     return Output(url, source=str(path), origin=origin, key=key)

@@ -109,22 +109,29 @@ def _walk(folder: str, errors: list):
         yield from _walk(path, errors)
 
 
+def stamp(st: os.stat_result) -> str:
+    """What tells that a file may have changed without reading it: size, mtime, and ctime and
+    inode too, as git's index does: `cp -p`, `tar`, `rsync -t` and restores from a backup put
+    the old mtime back, but no user tool can set the ctime, and a file written anew has a new one."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
 def _read_one(entry: os.DirEntry, rel_content: str, known: dict, markdown: list, assets: list,
               known_assets: dict) -> None:
     suffix = os.path.splitext(entry.name)[1].lower()
     if suffix in MARKDOWN_SUFFIXES:
         rel_site = "content/" + rel_content
         stat = entry.stat()
+        now = stamp(stat)
         seen = known.get(rel_site)
-        if seen and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
-            markdown.append(SourceFile(rel_site, None, seen[2], stat.st_size, stat.st_mtime_ns))
+        if seen and seen[0] == now:
+            markdown.append(SourceFile(rel_site, None, seen[1], stat.st_size, stat.st_mtime_ns, now))
         else:
             with open(entry.path, "rb") as handle:
                 data = handle.read()     # hashed, not kept: the worker that parses it reads it again
-            markdown.append(SourceFile(rel_site, None, sha256(data), len(data), stat.st_mtime_ns))
+            markdown.append(SourceFile(rel_site, None, sha256(data), len(data), stat.st_mtime_ns, now))
     else:                        # images, and attachments: published when an article names them
-        stat = entry.stat()
-        fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+        fingerprint = stamp(entry.stat())
         seen = known_assets.get(rel_content)
         if seen and seen[0] == fingerprint:                  # the same file as last time: not read again
             kind, width, height = seen[1:]
@@ -148,10 +155,10 @@ def assets_from_json(text: str | None) -> dict:
             and isinstance(seen[2], int) and isinstance(seen[3], int)} if isinstance(found, dict) else {}
 
 
-def read_sources(site_dir: Path, known: dict[str, tuple[int, int, str]] | None = None,
+def read_sources(site_dir: Path, known: dict[str, tuple[str, str]] | None = None,
                  config_name: str = "site.toml", known_assets: dict | None = None) -> Sources:
-    """Everything the build reads. A Markdown file whose size and mtime match `known` (from the
-    cache) is not read again: its hash is taken from there; nor is a picture whose fingerprint
+    """Everything the build reads. A Markdown file whose stamp matches `known` (path -> (stamp,
+    sha256), from the cache) is not read again: its hash is taken from there; nor is a picture whose stamp
     matches `known_assets` (content path -> [fingerprint, kind, width, height], assets_to_json)."""
     known = known or {}
     known_assets = known_assets or {}

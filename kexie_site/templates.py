@@ -68,13 +68,14 @@ def theme_digest(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
-def theme_files(dirs: list[Path], *extra: Path) -> list[tuple[str, int, int]]:
-    """(path, size, mtime) of every template and static file: cheap, for the no-change check."""
+def theme_files(dirs: list[Path], *extra: Path) -> list[tuple[str, str]]:
+    """(path, stamp) of every template and static file: cheap, for the no-change check."""
+    from .sources import stamp
+
     rows = []
     for root in [*dirs, *extra]:
         for rel, path in files_under(root).items():
-            st = path.stat()
-            rows.append((f"{root}/{rel}", st.st_size, st.st_mtime_ns))
+            rows.append((f"{root}/{rel}", stamp(path.stat())))
     return rows
 
 

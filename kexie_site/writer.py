@@ -18,6 +18,7 @@ under, so that the next build keeps them.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -98,20 +99,26 @@ def check_path(rel: str) -> bool:
 # ------------------------------------------------------------------ locking
 
 def output_lock_path(out_dir: Path) -> Path:
-    """A lock for the output directory, shared by every site that would build into it (kept in
-    the system's temporary folder, so nothing is left next to the output)."""
-    import hashlib
-    import tempfile
-
-    name = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:24]
-    return Path(tempfile.gettempdir()) / "kexie-site-locks" / f"{name}.lock"
+    """The lock of an output directory: beside it, with its staging folder and journal, where
+    every build into it sees the same file (whoever runs it, whatever its TMPDIR)."""
+    out_dir = out_dir.resolve()
+    return out_dir.parent / f".{out_dir.name}.kexie-lock"
 
 
 @contextmanager
-def site_lock(lock_path: Path):
-    """One build at a time per site and per output directory; a second one stops at once."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_path, "a+b")
+def site_lock(lock_path: Path, optional: bool = False):
+    """One build at a time per site and per output directory; a second one stops at once. The
+    lock is the operating system's (lockf / msvcrt), so a build that dies leaves none behind.
+    `optional`: a lock file that cannot be made (the cache folder is unusable) is gone without;
+    otherwise that is an error naming the place."""
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+b")
+    except OSError as exc:
+        if optional:
+            yield
+            return
+        raise PublishRefused([os_problem(exc, lock_path)])
     try:
         try:
             if sys.platform == "win32":
@@ -126,6 +133,26 @@ def site_lock(lock_path: Path):
         yield
     finally:
         handle.close()
+
+
+# ------------------------------------------------------------------ what the machine refuses
+
+OS_REASONS = {
+    errno.ENOSPC: ("磁盘已满 (disk full)", "腾出磁盘空间（或换一个输出目录）后再构建；上次发布的输出没有改动"),
+    errno.EDQUOT: ("磁盘配额已用完 (disk quota exceeded)", "腾出空间或请管理员调整配额后再构建；上次发布的输出没有改动"),
+    errno.EROFS: ("文件系统是只读的 (read-only file system)", "换一个可写的输出目录，例如 --output public"),
+    errno.EACCES: ("没有权限 (permission denied)", "检查这个文件夹的所有者和权限，或换一个输出目录"),
+    errno.EPERM: ("不允许这样操作 (operation not permitted)", "检查这个文件夹的所有者和权限，或换一个输出目录"),
+}
+
+
+def os_problem(exc: OSError, where: Path | str | None = None) -> Problem:
+    """What the machine refused (a full disk, a read-only folder, no permission), as an editor's
+    problem naming the path."""
+    path = exc.filename or where or "?"
+    what, hint = OS_REASONS.get(exc.errno, (f"无法写入 (cannot write): {exc.strerror or exc}",
+                                            "检查磁盘和这个文件夹的权限；上次发布的输出没有改动"))
+    return error(str(path), 1, f"{what}：{path}", hint)
 
 
 # ------------------------------------------------------------------ publishing

@@ -2,6 +2,7 @@
 outside the output, escape everything."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import feedparser
+import lxml.etree as etree
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,8 @@ PNG = bytes.fromhex(
 
 
 def snapshot(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, str]:
-    """Every file and folder under root (not following links) with a hash of its bytes."""
+    """Every file and folder under root (not following links) with a hash of its bytes, but the
+    lock files builds keep beside their outputs."""
     found = {}
     for folder, dirs, files in os.walk(root, followlinks=False):
         here = Path(folder)
@@ -38,6 +41,8 @@ def snapshot(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, str]:
                 found[str((here / d).relative_to(root)) + "/"] = "dir"
         for f in files:
             p = here / f
+            if f.endswith(".kexie-lock"):     # an output's lock (empty), beside it like its staging folder
+                continue
             found[str(p.relative_to(root))] = "link:" + os.readlink(p) if p.is_symlink() else \
                 hashlib.sha256(p.read_bytes()).hexdigest()
     return found
@@ -72,10 +77,10 @@ def test_a_build_that_fails_halfway_leaves_the_old_output_identical(tmp_path, mo
         return real(output)
 
     monkeypatch.setattr(writer, "bytes_of", failing)
-    with pytest.raises(type(failure)):
+    with pytest.raises(BuildFailed if isinstance(failure, OSError) else KeyboardInterrupt):
         build_site(site)
     assert snapshot(out) == before
-    assert not list(out.parent.glob(".public.kexie-*"))
+    assert [p.name for p in out.parent.glob(".public.kexie-*")] == [".public.kexie-lock"]   # (the lock stays)
     monkeypatch.undo()
     result, _ = build_site(site)
     assert result.articles == 3
@@ -105,7 +110,7 @@ def test_a_killed_build_leaves_the_old_output_and_the_next_build_recovers(tmp_pa
     assert snapshot(out) == before
     result, _ = build_site(site)
     assert result.articles == 3
-    assert not list(out.parent.glob(".public.kexie-*"))
+    assert [p.name for p in out.parent.glob(".public.kexie-*")] == [".public.kexie-lock"]   # (the lock stays)
 
 
 @pytest.mark.parametrize("after", [1, 3, 6])
@@ -625,3 +630,57 @@ def test_a_static_file_named_like_a_generated_folder_is_an_error_not_a_crash(tmp
     site = write_site(tmp_path / "site", two_articles(**{"static/2024": "x"}))
     problems = problems_of(site, cache=False)
     assert any("冲突" in p.message and "2024" in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize("code, said", [(errno.ENOSPC, "disk full"), (errno.EROFS, "read-only file system"),
+                                        (errno.EACCES, "permission denied")])
+def test_a_full_or_read_only_disk_is_said_with_the_path_and_the_output_is_untouched(tmp_path, monkeypatch, code, said):
+    """Issue 16: a full disk was an internal error ("请报告这个问题") without a path."""
+    site = write_site(tmp_path / "site", two_articles())
+    _, out = build_site(site)
+    before = snapshot(out)
+    (site / "content" / "c.md").write_text(article("新文章", "2024-08-24"), "utf-8")
+    real = writer.stage
+
+    def refusing(output, data, where):
+        if output.path.endswith("index.html"):
+            raise OSError(code, os.strerror(code), os.path.join(where.staging, output.path))
+        return real(output, data, where)
+
+    monkeypatch.setattr(writer, "stage", refusing)
+    problems = problems_of(site)
+    assert len(problems) == 1 and said in problems[0].message and ".public.kexie-staging" in problems[0].path
+    assert problems[0].hint
+    assert snapshot(out) == before
+    from kexie_site.cli import main
+    assert main(["build", "--site", str(site), "--now", "2026-12-01 12:00"]) == 1
+
+
+EVIL_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)">'
+            b'<script>alert(2)</script><rect width="5" height="5"/></svg>')
+
+
+def test_an_svg_an_article_shows_is_published_without_its_script(tmp_path):
+    """Issue 16: SVGs went out byte for byte with <script> and onload, on the site's own origin."""
+    site = write_site(tmp_path / "site", {
+        "content/kyky/evil.svg": EVIL_SVG,
+        "content/kyky/a.md": article("矢量图", "2024-08-22", body="![图](evil.svg)"),
+        "static/badge.svg": EVIL_SVG,
+    })
+    result, out = build_site(site)
+    published = etree.fromstring((out / "kyky/evil.svg").read_bytes())
+    assert published.xpath("//*[local-name()='script']") == [] and published.get("onload") is None
+    assert published.xpath("//*[local-name()='rect']")
+    warned = {p.path: p.message for p in result.problems}
+    assert "SVG cleaned" in warned["content/kyky/evil.svg"]
+    assert "SVG with script in static/" in warned["static/badge.svg"]
+    assert (out / "badge.svg").read_bytes() == EVIL_SVG          # static/ goes out as it is, but said
+
+
+def test_an_svg_that_is_not_one_is_an_error_not_published(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/kyky/fake.svg": b"<!DOCTYPE html><html><body><svg></svg><script>x()</script></body></html>",
+        "content/kyky/a.md": article("矢量图", "2024-08-22", body="![图](fake.svg)"),
+    })
+    problems = problems_of(site)
+    assert any(p.path == "content/kyky/fake.svg" and p.is_error for p in problems)
