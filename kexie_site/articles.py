@@ -22,6 +22,11 @@ from .sources import sha256
 from .text import drain_learned, slugify
 
 
+# Past this, an article is refused at its first line: a 20 MB one took 33 s and 0.9 GiB to build,
+# and a daily article is some 10 KB (what makes one huge is pictures pasted in as base64).
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Job:
     source: SourceFile
@@ -59,6 +64,15 @@ class Done:
                                            # "draft" (or "scheduled"): this build leaves it out
 
 
+def _left_out(data: bytes, settings: Settings) -> str:
+    """For a file that cannot be made an article: "draft" or "scheduled" when its lines say it
+    is one this build would leave out anyway (then its problems are warnings), else ""."""
+    draft, date = unpublished_by_lines(data, settings.zone)
+    if draft and not settings.drafts:
+        return "draft"
+    return "scheduled" if date is not None and date > settings.now and not settings.future else ""
+
+
 def work(job: Job, settings: Settings) -> Done:
     """Parse (and render, if wanted and published) one article. Never raises for bad content:
     problems are returned."""
@@ -68,15 +82,19 @@ def work(job: Job, settings: Settings) -> Done:
     except OSError as exc:
         return Done(source.path, parse_problems=(
             error(source.path, 1, f"无法读取 (cannot read): {exc.strerror or exc}", "检查文件权限"),))
+    if len(data) > MAX_ARTICLE_BYTES:
+        return Done(source.path, left_out=_left_out(data[:64 * 1024], settings), parse_problems=(error(
+            source.path, 1, f"文章文件太大 (article too large): {len(data) / 1024 / 1024:.1f} MB，"
+                            f"上限 {MAX_ARTICLE_BYTES // 1024 // 1024} MB",
+            "多半是粘贴进来的 base64 图片：在 Typora 里用“格式 → 图像 → 将图片转移到文件夹”另存为图片文件；"
+            "或者把文章拆成几篇"),))
     if sha256(data) != source.sha256:
         return Done(source.path, changed=True, parse_problems=(
             error(source.path, 1, "文件在构建过程中被改动了 (file changed during the build)", "保存完毕后再构建一次"),))
     doc, found = parse_article(replace(source, data=data), settings.config, settings.zone)
     if doc is None:
-        draft, date = unpublished_by_lines(data, settings.zone)
-        why = ("draft" if draft and not settings.drafts else
-               "scheduled" if date is not None and date > settings.now and not settings.future else "")
-        return Done(source.path, parse_problems=found, slugs=tuple(drain_learned().items()), left_out=why)
+        return Done(source.path, parse_problems=found, slugs=tuple(drain_learned().items()),
+                    left_out=_left_out(data, settings))
     # the slugs assemble will want, worked out here where the pinyin dictionary is loaded anyway
     slugify(doc.meta.title)
     for tag in doc.meta.tags:

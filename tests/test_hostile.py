@@ -79,3 +79,21 @@ def test_nesting_that_is_deep_but_allowed_renders_fully():
     assert all(f"第{i}层" in rendered.text for i in range(20)) and problems == ()
     with pytest.raises(NestingTooDeep):
         render(body_doc("".join("  " * i + f"- 第{i}层\n" for i in range(40))), Files({}), 120)
+
+
+def test_an_article_past_the_size_limit_is_refused_at_its_first_line(tmp_path, monkeypatch):
+    """Issue 16: a 50 MB article took 465 s; past the limit it is refused with the reason (a
+    draft that big is only a warning: it does not stop the others)."""
+    from conftest import article, build_site, problems_of, write_site
+    from kexie_site import articles
+
+    monkeypatch.setattr(articles, "MAX_ARTICLE_BYTES", 4096)
+    big = "北斗。" * 2000
+    site = write_site(tmp_path / "site", {"content/big.md": article("大文章", "2024-08-22", body=big),
+                                          "content/ok.md": article("小文章", "2024-08-23")})
+    problem, = problems_of(site, jobs=1)
+    assert (problem.path, problem.line, problem.is_error) == ("content/big.md", 1, True)
+    assert "article too large" in problem.message and "base64" in problem.hint
+    (site / "content/big.md").write_text(article("大文章", "2024-08-22", body=big, draft=True), "utf-8")
+    result, _ = build_site(site, jobs=1)
+    assert result.articles == 1 and [p.path for p in result.problems] == ["content/big.md"]
