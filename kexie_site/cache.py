@@ -206,8 +206,15 @@ class Cache:
 
     # -------------------------------------------------------------- slugs
 
-    def get_slugs(self) -> dict[tuple[str, int], str]:
-        return {(t, n): s for t, n, s in self._checked(self._guard("SELECT text, lim, slug, sum FROM slugs"))}
+    def get_slugs(self, texts: list[str] | None = None) -> dict[tuple[str, int], str]:
+        """The slugs earlier builds worked out (of `texts` only, when given: a handful is quick)."""
+        if texts is None:
+            rows = self._guard("SELECT text, lim, slug, sum FROM slugs")
+        else:
+            rows = [row for i in range(0, len(texts), 500) for row in self._guard(
+                f"SELECT text, lim, slug, sum FROM slugs WHERE text IN ({','.join('?' * len(texts[i:i + 500]))})",
+                texts[i:i + 500])]
+        return {(t, n): s for t, n, s in self._checked(rows)}
 
     def put_slugs(self, learned: dict[tuple[str, int], str]) -> None:
         self._guard("INSERT OR REPLACE INTO slugs VALUES (?, ?, ?, ?)",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from .writer import (PublishRefused, WriteReport, os_problem, output_dir_problem
                      publish, read_record, recover, site_lock)
 
 CACHE_DIR = ".kexie-cache"
+COLUMN_NAME_RE = re.compile(r'^\s*name\s*=\s*"([^"]*)"', re.M)   # (a quick look: load_config reads it properly)
 CACHE_FILE = "cache.sqlite"
 SLOW_SECONDS = 1.0
 HUGE_BYTES = 1024 * 1024
@@ -159,7 +161,9 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     config_text, problem = decode(sources.config_data, CONFIG_NAME)
     if problem:
         raise BuildFailed([problem])
-    remember_slugs(cache.get_slugs())         # earlier builds' slugs (columns' too): no pinyin for them
+    # the slugs earlier builds worked out for the columns' names: the no-change path needs no
+    # pinyin for them (all the others, once it is known there is work to do)
+    remember_slugs(cache.get_slugs(COLUMN_NAME_RE.findall(config_text)))
     config, config_problems = load_config(config_text, CONFIG_NAME)
     if config is None:
         raise BuildFailed(config_problems)
@@ -199,6 +203,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
             record_found=True if options.record_dir is None else read_record(Path(options.record_dir).resolve()) is not None)
 
     # the full pipeline from here on
+    remember_slugs(cache.get_slugs())
     from . import urls
     from .articles import Job, Settings
     from .assemble import assemble, duplicate_problems, is_published, link_problems
