@@ -267,6 +267,17 @@ class Cache:
         heads = json.dumps([[h.level, h.id, h.text] for h in headings], ensure_ascii=False)
         self._guard("INSERT OR REPLACE INTO html VALUES (?, ?, ?, ?)", (key, html, heads, _sum(key, html, heads)))
 
+    def purge_damaged(self) -> None:
+        """Delete every row that fails its checksum (one whose key itself was damaged is never
+        replaced by a write, and would be found damaged again at every build)."""
+        columns = {"stats": "path, stamp, sha", "docs": "key, value", "renders": "key, light",
+                   "html": "key, html, headings", "state": "name, value", "slugs": "text, lim, slug"}
+        for table, names in columns.items():
+            bad = [(rowid,) for rowid, *row, total in self._guard(f"SELECT rowid, {names}, sum FROM {table}")
+                   if total != _sum(*row)]
+            if bad:
+                self._guard(f"DELETE FROM {table} WHERE rowid = ?", bad, many=True)
+
     def prune(self, table: str, keep: set[str]) -> None:
         """Drop entries this build did not use, so the file does not grow without end."""
         if table == "renders":

@@ -54,8 +54,10 @@ def _feed(site: Site, zone: tzinfo, title: str, description: str, page_url: str,
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.title(title)
-    fg.description(escape(description or title, quote=False))   # text, in RSS's HTML field
-    fg.subtitle(description or title)
+    if atom:                     # (feedgen's subtitle is RSS's description too: one or the other)
+        fg.subtitle(description or title)
+    else:                        # text, in RSS's HTML field
+        fg.description(escape(description or title, quote=False))
     fg.language(c.language)
     fg.id(urls.absolute(c.base_url, page_url))
     fg.link(href=urls.absolute(c.base_url, feed_url), rel="self",

@@ -384,9 +384,11 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
                 late.append(error(article.doc.path, 1, "这篇文章排版失败，不能发布 (article could not be rendered)",
                                   "再构建一次；文件在构建时被改动过的话，保存完再构建"))
                 return "", ()
-            late.append(CACHE_HEALED)
             found = done.rendered.html, done.rendered.headings
-            if not here.get("in_worker"):
+            if here.get("in_worker"):             # its connection reads only: the build stores it
+                late.append(warning(article.doc.path, 1, HEALED_IN_WORKER))
+            else:
+                late.append(CACHE_HEALED)
                 cache.put_render(key, done.render_json, *found)
         html, headings = found
         if article.rendered.link_token:        # links to other articles: their URLs, known now
@@ -501,7 +503,15 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     record_json = record_to_json(new_record)
     report, records = publish(outputs, out_dir, before_swap=lambda: sort_problems(p for p in late if p.is_error),
                               records=records, stage_all=stage_all, articles=record_json)
-    problems.extend(late)                     # (warnings only, or nothing was published)
+    healed = sorted({p.path for p in late if p.message == HEALED_IN_WORKER})
+    for path in healed:                       # rendered again in a page worker: stored here
+        done = _work(Job(source_of[path], parse=True, render=True), settings)
+        if done.rendered is not None:
+            cache.put_render(render_keys[path], done.render_json, done.rendered.html, done.rendered.headings)
+    cache.damaged += len(healed)
+    problems.extend(p for p in late if p.message != HEALED_IN_WORKER)   # (warnings only, or nothing was published)
+    if cache.damaged:
+        cache.purge_damaged()
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
     cache.put_state(f"identity:{out_dir}", json.dumps(record_json, ensure_ascii=False))
     cache.put_stats([(s.path, s.stamp, s.sha256) for s in sources.markdown if s.stamp], known_stats)
@@ -529,6 +539,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
 
 
 CACHE_NAME = f"{CACHE_DIR}/{CACHE_FILE}"
+HEALED_IN_WORKER = "(rendered again in a page worker)"      # a note from a worker to the build, not shown
 CACHE_HEALED = warning(CACHE_NAME, 1, "缓存里有缺失或损坏的记录，已重新排版 (damaged cache entries rebuilt)",
                        "不用处理：输出和不用缓存时一样；常出现的话检查磁盘")
 
@@ -603,9 +614,10 @@ def _clean_svg_copy(url: str, asset) -> tuple[Output | None, list[Problem]]:
         return None, [error(where, 1, f"SVG 图片不能发布 (SVG refused): {notes[0] if notes else ''}",
                             "用绘图软件把它重新导出为普通的 SVG，或导出为 PNG")]
     found = []
-    if notes:
-        found.append(warning(where, 1, "SVG 里能运行或外链的内容已删除后发布 (SVG cleaned): " + "；".join(notes[:3])
-                             + ("…" if len(notes) > 3 else ""), "用绘图软件导出时不要包含脚本和外部链接"))
+    risky = [n for n in notes if "DOCTYPE" not in n]           # (a DOCTYPE dropped is no news)
+    if risky:
+        found.append(warning(where, 1, "SVG 里能运行或外链的内容已删除后发布 (SVG cleaned): " + "；".join(risky[:3])
+                             + ("…" if len(risky) > 3 else ""), "用绘图软件导出时不要包含脚本和外部链接"))
     return Output(url, data=cleaned, origin=where, key=digest("svg", cleaned)), found
 
 
@@ -648,7 +660,7 @@ def _stage_page(index: int):
     return staged, found
 
 
-def _work(job):
+def _work(job, settings=None):
     from .articles import work
 
-    return work(job, worker_context()["settings"])
+    return work(job, settings or worker_context()["settings"])

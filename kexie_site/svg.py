@@ -49,6 +49,8 @@ URL_JUNK_RE = re.compile(r"[\t\n\r]")                  # browsers remove these a
 URL_EDGE = "".join(map(chr, range(0x21)))              # … and strip C0 controls and spaces around it
 SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.I)
 DATA_IMAGE_RE = re.compile(r"^data:image/(?:png|jpeg|gif|webp)[;,]", re.I)
+# an embedded font (@font-face) runs nothing and loads nothing
+DATA_FONT_RE = re.compile(r"^data:(?:font/[\w.+-]+|application/(?:x-)?font-[\w.+-]+)[;,]", re.I)
 
 CSS_ESCAPE_RE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.S)
 CSS_URL_RE = re.compile(r"url\(\s*(['\"]?)\s*([^'\")\s]*)", re.I)
@@ -73,7 +75,11 @@ def clean_svg(data: bytes) -> tuple[bytes | None, tuple[str, ...]]:
         limit = MAX_BYTES // (1024 * 1024)
         return None, (f"SVG 文件太大：{len(data)} 字节，上限 {limit} MB (SVG larger than the {limit} MB limit)",)
     try:
-        return _clean(data)
+        data, expanded = _simple_entities(data)
+        cleaned, notes = _clean(data)
+        if expanded and cleaned is not None:       # the DOCTYPE that held them goes too
+            notes = notes if any("DOCTYPE" in n for n in notes) else (*notes, DOCTYPE_NOTE)
+        return cleaned, notes
     except Exception as exc:           # noqa: BLE001 -- never raise on hostile bytes: refuse instead
         return None, (f"无法检查这个 SVG，不发布它 (could not check this SVG: {type(exc).__name__}: {exc})",)
 
@@ -112,6 +118,26 @@ def _refusal(exc: etree.XMLSyntaxError) -> str:
     where = f"第 {line} 行第 {column} 列 " if line else ""
     where_en = f"line {line}, column {column}: " if line else ""
     return f"不是格式正确的 SVG（XML 有错：{where}{message}）(not a well-formed SVG document: {where_en}{message})"
+
+
+# Illustrator's "Save As SVG" declares a few entities for namespace URIs (&ns_ai; …) and uses
+# them in attributes: plain short text, no markup, no references. Those are put in place before
+# parsing; any other entity (nested, external, parameter, long) still refuses the file.
+SIMPLE_DOCTYPE_RE = re.compile(rb"<!DOCTYPE\s+svg\b[^\[>]*\[((?:\s|<!ENTITY\s+[A-Za-z_][\w.-]*\s+\"[^\"&%<]{0,512}\"\s*>|<!--(?:(?!-->).){0,512}-->)*)\]\s*>", re.S)
+SIMPLE_ENTITY_RE = re.compile(rb"<!ENTITY\s+([A-Za-z_][\w.-]*)\s+\"([^\"&%<]{0,512})\"\s*>")
+DOCTYPE_NOTE = "删除了 <!DOCTYPE> 声明 (removed the <!DOCTYPE> declaration)"
+
+
+def _simple_entities(data: bytes) -> tuple[bytes, bool]:
+    """data with a DOCTYPE of simple text entities taken out and the entities put in place."""
+    found = SIMPLE_DOCTYPE_RE.search(data[:64 * 1024])
+    if found is None:
+        return data, False
+    entities = dict(SIMPLE_ENTITY_RE.findall(found.group(1)))
+    if not entities or len(entities) > 64:
+        return data, False
+    rest = data[:found.start()] + data[found.end():]
+    return re.sub(rb"&([A-Za-z_][\w.-]*);", lambda m: entities.get(m.group(1), m.group(0)), rest), True
 
 
 ENTITIES = ("SVG 声明或使用了实体 <!ENTITY>，不展开、不发布 "
@@ -322,7 +348,7 @@ def _css_url_problem(text: str) -> tuple[str, str] | None:
     css = _unescape_css(text)
     for match in CSS_URL_RE.finditer(css):
         target = match.group(2)
-        if target and not target.startswith("#") and not DATA_IMAGE_RE.match(target):
+        if target and not target.startswith("#") and not DATA_IMAGE_RE.match(target) and not DATA_FONT_RE.match(target):
             return "url() 引用外部资源", "url() to an external resource"
     if CSS_LOADING_FUNCTION_RE.search(css):
         return "image-set() 等引用外部资源", "image-set()/image()/src() can load external resources"

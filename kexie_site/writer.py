@@ -129,7 +129,7 @@ def site_lock(lock_path: Path, optional: bool = False):
                 fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise PublishRefused([error(str(lock_path), 1, "另一个构建正在使用这个站点或输出目录 (another build is running on this site or output directory)",
-                                        "等它结束后再构建；如果确定没有别的构建在运行，删除这个锁文件")])
+                                        "等它结束后再构建：锁由系统管理，那个构建一结束（哪怕是被强行终止）就会释放，不要删除锁文件")])
         yield
     finally:
         handle.close()

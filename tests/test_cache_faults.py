@@ -136,3 +136,39 @@ def test_the_output_lock_is_beside_the_output_whatever_the_tmpdir(tmp_path):
     assert run.returncode == 1
     assert "another build is running" in run.stderr and "Traceback" not in run.stderr
     assert writer.output_lock_path(out).parent == out.parent and not list(other_tmp.iterdir())
+
+
+def touch_templates(site: Path, n: int) -> None:
+    """A template edit: every page is made again (and every article's HTML read from the cache)."""
+    (site / "themes/default/templates").mkdir(parents=True, exist_ok=True)
+    (site / "themes/default/templates/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}' + f"<h1>{n}</h1>" + '{{ content|safe }}{% endblock %}', "utf-8")
+
+
+def test_articles_rendered_again_in_page_workers_are_stored_for_the_next_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "PAGES_PARALLEL_MIN", 2)
+    site = write_site(tmp_path / "site", site_files())
+    build_site(site, jobs=2)
+    con = sqlite3.connect(site / ".kexie-cache" / "cache.sqlite")
+    con.execute("DELETE FROM html")
+    con.commit()
+    con.close()
+    touch_templates(site, 1)
+    healed, _ = build_site(site, jobs=2)
+    assert [p.message for p in healed.problems] == [pipeline.CACHE_HEALED.message]
+    touch_templates(site, 2)
+    after, _ = build_site(site, jobs=2)
+    assert after.problems == () and after.markdown_renders == 0
+
+
+def test_a_row_whose_key_was_damaged_is_removed_not_found_again_and_again(tmp_path):
+    site = write_site(tmp_path / "site", site_files())
+    build_site(site)
+    con = sqlite3.connect(site / ".kexie-cache" / "cache.sqlite")
+    con.execute("UPDATE stats SET path = 'content/X' || substr(path, 10) WHERE path = 'content/a1.md'")
+    con.commit()
+    con.close()
+    for n in range(3):
+        (site / "content/a2.md").write_text(article(f"第2篇：改{n}", "2024-08-12"), "utf-8")
+        result, _ = build_site(site)
+        assert len(cache_warnings(result)) == (1 if n == 0 else 0)

@@ -380,3 +380,15 @@ def test_an_rss_summary_reaches_readers_as_text_never_as_markup(tmp_path):
     assert shown.text_content() == summary and shown.xpath("//script|//img") == []
     atom, = feedparser.parse((out / "atom.xml").read_bytes(), sanitize_html=False).entries
     assert atom.summary == summary
+
+
+def test_the_rss_channel_description_is_text_too(tmp_path):
+    from conftest import SITE_TOML
+
+    config = SITE_TOML.format(base_url="https://kepu.example.cn/", limit=20).replace(
+        'description = "测试用的每日科普站点"', 'description = "3<5 <b>粗</b> & 更多"')
+    site = write_site(tmp_path / "site", {"content/a.md": article("甲", "2024-08-22")}, config=config)
+    _, out = build_site(site)
+    channel = feedparser.parse((out / "feed.xml").read_bytes(), sanitize_html=False).feed
+    shown = lxml.html.fragment_fromstring(channel.subtitle, create_parent="div")
+    assert shown.text_content() == "3<5 <b>粗</b> & 更多" and shown.xpath("//b") == []
