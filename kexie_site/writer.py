@@ -73,7 +73,10 @@ def output_dir_problem(site_dir: Path, out_dir: Path) -> Problem | None:
     if out.is_relative_to(content):
         reasons.append("在 content/ 目录里面 (is inside the content directory)")
     for name in ("themes", "static", "data", ".kexie-cache"):
-        special = (site / name).resolve()
+        try:
+            special = (site / name).resolve()
+        except (RuntimeError, OSError):       # a symlink loop: nothing can be written through it
+            special = site / name
         if out == special or out.is_relative_to(special) or special.is_relative_to(out):
             reasons.append(f"是、包含或在站点的 {name}/ 里面 (is, contains or is inside {name}/)")
     if not reasons:

@@ -83,17 +83,21 @@ def damage(site: Path, how: str) -> None:
     elif how == "lock is a folder":
         (cache / "build.lock").unlink()
         (cache / "build.lock").mkdir()
+    elif how == "link to itself":
+        shutil.rmtree(cache)
+        cache.symlink_to(".kexie-cache")
     elif how == "not a database":
         db.write_bytes(b"this is not SQLite" * 100)
     else:
         raise AssertionError(how)
 
 
-UNUSABLE = ("read-only file", "cache is a file", "dangling link", "database is a folder")   # until fixed by hand
+UNUSABLE = ("read-only file", "cache is a file", "dangling link", "database is a folder", "link to itself")   # until fixed by hand
 
 
 @pytest.mark.parametrize("how", ["rows missing", "garbled page", "bit flip", "read-only file", "cache is a file",
-                                 "dangling link", "database is a folder", "lock is a folder", "not a database"])
+                                 "dangling link", "database is a folder", "lock is a folder", "not a database",
+                                 "link to itself"])
 def test_a_damaged_cache_builds_what_no_cache_builds_with_at_most_one_warning(tmp_path, how):
     site = write_site(tmp_path / "site", site_files())
     _, out = build_site(site)
