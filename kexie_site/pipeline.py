@@ -126,7 +126,8 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
     thresholds = gc.get_threshold()
     gc.set_threshold(max(GC_THRESHOLD, thresholds[0]), *thresholds[1:])   # the workers fork with it
     try:
-        with site_lock(site_dir / CACHE_DIR / "build.lock", optional=True), site_lock(output_lock_path(out_dir)):
+        with site_lock(site_dir / CACHE_DIR / "build.lock", optional=True), \
+                site_lock(output_lock_path(out_dir), optional=options.inspect is not None):   # (check writes nothing)
             recover(out_dir.resolve())            # roll back what a killed build left half done
             cache = Cache.open(site_dir / CACHE_DIR / CACHE_FILE) if options.cache else Cache.memory()
             try:
@@ -194,6 +195,10 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     if options.inspect is None and state and state.get("fingerprint") == fingerprint and \
             (state.get("next_due") is None or now.timestamp() < state["next_due"]) and output_intact(out_dir, records):
         manifest = records.keys()             # output_intact: the manifest lists these
+        if any(known_stats.get(s.path, ("",))[0] != s.stamp for s in sources.markdown):
+            # files read again whose bytes had not changed (a chmod, a copy of the folder): their
+            # new stamps are kept, or every build after this one would read them again
+            cache.put_stats([(s.path, s.stamp, s.sha256) for s in sources.markdown if s.stamp], known_stats)
         return BuildResult(
             articles=state["articles"], pages=state["pages"], feeds=state["feeds"],
             scheduled=tuple(state["scheduled"]), drafts=tuple(state["drafts"]), skipped=sources.skipped,

@@ -397,3 +397,22 @@ def test_a_preview_build_changes_when_an_articles_time_comes_though_no_file_did(
     assert not result.fast
     _, fresh = build_site(site, tmp_path / "fresh", now="2024-09-10 12:00", cache=False, record_dir=out, **options)
     assert tree(out) == tree(fresh)
+
+
+def test_files_read_again_with_unchanged_bytes_are_not_read_at_every_build_after(tmp_path, monkeypatch):
+    """A chmod (or a copy of the folder) changes the stamp, not the bytes: the no-change path
+    reads the files once again, and keeps their new stamps."""
+    from kexie_site import sources
+
+    site = write_site(tmp_path / "site", site_files())
+    build_site(site)
+    for path in (site / "content").glob("*.md"):
+        path.chmod(0o640)
+    hashed = []
+    real = sources.sha256
+    monkeypatch.setattr(sources, "sha256", lambda data: hashed.append(1) or real(data))
+    first, _ = build_site(site)
+    assert first.fast and len(hashed) == 6
+    hashed.clear()
+    again, _ = build_site(site)
+    assert again.fast and hashed == []
