@@ -167,7 +167,8 @@ def cmd_pin(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .lint import column_lines, lint_site
+    from .config import column_lines
+    from .lint import lint_site
     from .dates import get_zone, parse_date
     from .pipeline import BuildOptions, build
 

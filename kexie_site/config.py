@@ -4,9 +4,11 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .dates import DateError, get_zone
+from .decoding import decode
 from .errors import Problem, error
 from .model import Column, Config
 from .text import clean_text, sanitize_slug, slugify
@@ -212,3 +214,30 @@ def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tupl
         home_limit=site.get("home_limit", 10),
     )
     return config, ()
+
+
+COLUMN_NAME_RE = re.compile(r'\s*name\s*=\s*"([^"]*)"')
+
+
+def read_config(site_dir: Path) -> tuple[Config | None, tuple[Problem, ...]]:
+    """site.toml of site_dir, read and checked: for the commands that need only the
+    configuration (a build reads it with the other sources, for its fingerprint)."""
+    path = Path(site_dir) / CONFIG_NAME
+    if not path.is_file():
+        return None, (missing_config(Path(site_dir)),)
+    text, problem = decode(path.read_bytes(), CONFIG_NAME)
+    if problem:
+        return None, (problem,)
+    return load_config(text, CONFIG_NAME)
+
+
+def column_lines(config_text: str) -> dict[str, int]:
+    """The line of each column's name in site.toml (a quick look at the text, for messages and
+    for the no-change path: load_config reads it properly)."""
+    lines = {}
+    for no, line in enumerate(config_text.splitlines(), 1):
+        m = COLUMN_NAME_RE.match(line)
+        if m:
+            lines.setdefault(m.group(1), no)
+    return lines
+

@@ -123,14 +123,3 @@ def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, pa
                                  f"栏目 {group.title} 最近 {DAYS} 天有 {len(missing)} 天没有文章 (days without an article): {shown}",
                                  "每日栏目：补上这些日期的文章，或用 kexie-site new 新建"))
     return found
-
-
-def column_lines(config_text: str) -> dict[str, int]:
-    """The line of each column's name in site.toml."""
-    lines = {}
-    for no, line in enumerate(config_text.splitlines(), 1):
-        m = re.match(r'\s*name\s*=\s*"([^"]*)"', line)
-        if m:
-            lines.setdefault(m.group(1), no)
-    return lines
-

@@ -36,7 +36,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.parser_block import ParserBlock
 from markdown_it.token import Token
 
-from .refs import join_srcset, srcset_candidates
+from .refs import LOCAL_PATH, join_srcset, srcset_candidates
 
 # resolver(src as written, line) -> (published src, width, height) or None to leave it as written
 Resolver = Callable[[str, int], "tuple[str, int, int] | None"]
@@ -253,7 +253,7 @@ def _references(state) -> None:
 # `![…](C:\…`, `[…](file:…` left as text: CommonMark saw no image or link (a space in the path,
 # or a file: URL, which markdown-it refuses)
 # (no `[` inside the brackets: each try ends at the next `[`, so a line of them stays linear)
-UNPARSED_LOCAL_IMAGE_RE = re.compile(r"!?\[[^\[\]\n]*\]\(\s*<?((?:[A-Za-z]:[\\/]|\\\\|file:)[^)\n]*)\)?", re.I)
+UNPARSED_LOCAL_IMAGE_RE = re.compile(r"!?\[[^\[\]\n]*\]\(\s*<?(" + LOCAL_PATH + r"[^)\n]*)\)?", re.I)
 # the tags of raw HTML whose URLs name files, and those attributes (quoted or not). No `<` inside
 # a tag, not even quoted: each try ends at the next `<`, so text full of unclosed tags stays linear
 RAW_TAG_RE = re.compile(r"""<(img|source|a)\b((?:[^<>"']|"[^<"]*"|'[^<']*')*+)>""", re.I)

@@ -8,9 +8,8 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from .config import CONFIG_NAME, load_config, missing_config
+from .config import read_config
 from .dates import DateError, FORMS, get_zone, parse_date
-from .decoding import decode
 from .errors import Problem, error
 from .text import clean_text, slugify
 
@@ -39,13 +38,7 @@ def front_matter(title: str, date: datetime, column: str, article_id: str, slug:
 
 
 def new_article(site_dir: Path, title: str, column: str, when: str | None) -> tuple[Path | None, Problem | None]:
-    config_path = site_dir / CONFIG_NAME
-    if not config_path.is_file():
-        return None, missing_config(site_dir)
-    text, problem = decode(config_path.read_bytes(), CONFIG_NAME)
-    if problem:
-        return None, problem
-    config, problems = load_config(text, CONFIG_NAME)
+    config, problems = read_config(site_dir)
     if config is None:
         return None, problems[0]
     col = config.column(clean_text(column))

@@ -21,9 +21,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CONFIG_NAME, load_config, missing_config
+from .config import read_config
 from .dates import get_zone
-from .decoding import decode
 from .errors import Problem, error
 from .identity import identify
 from .model import SourceFile
@@ -74,12 +73,7 @@ def insert_before_closing(data: bytes, lines: list[str]) -> bytes | None:
 def plan(site_dir: Path, published_dir: Path | None = None) -> PinReport:
     """What `pin` would write: every article's missing id and slug. Reads, never writes."""
     site_dir = Path(site_dir)
-    if not (site_dir / CONFIG_NAME).is_file():
-        return PinReport((), (), (missing_config(site_dir),), False)
-    text, problem = decode((site_dir / CONFIG_NAME).read_bytes(), CONFIG_NAME)
-    if problem:
-        return PinReport((), (), (problem,), False)
-    config, problems = load_config(text, CONFIG_NAME)
+    config, problems = read_config(site_dir)
     if config is None:
         return PinReport((), (), tuple(problems), False)
     zone = get_zone(config.timezone)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,7 @@ from typing import Callable
 
 from .cache import (Cache, code_digest, digest, doc_from_json, html_key, problem_from_json, problem_to_json,
                     rendered_from_json)
-from .config import CONFIG_NAME, load_config, missing_config
+from .config import CONFIG_NAME, column_lines, load_config, missing_config
 from .dates import DateError, get_zone, parse_date
 from .decoding import decode
 from .errors import BuildFailed, Problem, error, has_errors, left_out, sort_problems, warning
@@ -35,7 +34,6 @@ from .writer import (PublishRefused, WriteReport, os_problem, output_dir_problem
                      publish, read_record, recover, site_lock)
 
 CACHE_DIR = ".kexie-cache"
-COLUMN_NAME_RE = re.compile(r'^\s*name\s*=\s*"([^"]*)"', re.M)   # (a quick look: load_config reads it properly)
 CACHE_FILE = "cache.sqlite"
 SLOW_SECONDS = 1.0
 HUGE_BYTES = 1024 * 1024
@@ -164,7 +162,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
         raise BuildFailed([problem])
     # the slugs earlier builds worked out for the columns' names: the no-change path needs no
     # pinyin for them (all the others, once it is known there is work to do)
-    remember_slugs(cache.get_slugs(COLUMN_NAME_RE.findall(config_text)))
+    remember_slugs(cache.get_slugs(list(column_lines(config_text))))
     config, config_problems = load_config(config_text, CONFIG_NAME)
     if config is None:
         raise BuildFailed(config_problems)
@@ -335,7 +333,7 @@ def _build(site_dir: Path, out_dir: Path, options: BuildOptions, cache: Cache) -
     record_dir = Path(options.record_dir).resolve() if options.record_dir else out_dir
     record = read_record(record_dir)
     if record is None:
-        record = record_from_json(_load_list(cache.get_state(f"identity:{record_dir}")))
+        record = record_from_json(_load_state(cache.get_state(f"identity:{record_dir}"), list))
     identities, found = identify(docs, config, zone, record, published_paths)
     # the record this build leaves: what it publishes, and what was published before of the
     # articles it leaves out now (a draft again, say), so that they come back where they were
@@ -569,10 +567,11 @@ def _peak_mib() -> int:
     return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024
 
 
-def _load_state(text: str | None) -> dict | None:
+def _load_state(text: str | None, kind: type = dict):
+    """A JSON value the cache kept, when it is of that kind; else None."""
     try:
         state = json.loads(text) if text else None
-        return state if isinstance(state, dict) else None
+        return state if isinstance(state, kind) else None
     except ValueError:
         return None
 
@@ -594,14 +593,6 @@ def file_index(assets, site_static: dict[str, Path], theme_static: dict[str, Pat
         kind, width, height = file_kind(path)
         entries["/" + url] = FileInfo(url, width, height, kind)
     return Files(entries, config.base_path)
-
-
-def _load_list(text: str | None) -> list | None:
-    try:
-        found = json.loads(text) if text else None
-        return found if isinstance(found, list) else None
-    except ValueError:
-        return None
 
 
 def _clean_svg_copy(url: str, asset) -> tuple[Output | None, list[Problem]]:

@@ -23,7 +23,8 @@ from .model import FILE, IMAGE, UNREADABLE
 
 
 # C:\…, D:/…, \\server\share, file://…: the editor's own computer, which readers cannot reach
-LOCAL_PATH_RE = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\|file:)", re.I)
+LOCAL_PATH = r"(?:[A-Za-z]:[\\/]|\\\\|file:)"
+LOCAL_PATH_RE = re.compile("^" + LOCAL_PATH, re.I)
 # the first folder of an absolute path on macOS or Linux (a site's own folders are rarely named so)
 COMPUTER_ROOTS = {"users", "home", "volumes", "private", "tmp", "mnt", "media", "var", "opt", "root",
                   "applications", "sdcard", "storage", "library"}
