@@ -1,6 +1,8 @@
 """Shared helpers: write a whole tiny site inline, build it into tmp_path, parse what came out."""
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -38,6 +40,26 @@ limit = {limit}
 """
 
 
+def site_toml(base_url: str = "https://kepu.example.cn/", limit: int = 20, drop: tuple[str, ...] = (),
+              **site_keys) -> str:
+    """The test site's site.toml (SITE_TOML) with [site] keys removed (drop) or set (site_keys): a key
+    the table has gets the new value in its own line, a new key goes first in [site]. Strings are
+    written as JSON strings (a TOML basic string). site_toml() is what write_site writes by default."""
+    text = SITE_TOML.format(base_url=base_url, limit=limit)
+    head, columns = text.split("\n[[columns]]", 1)            # [site] only: columns have a description too
+    for key in drop:
+        head, n = re.subn(rf"(?m)^{key} = .*\n", "", head)
+        assert n == 1, f"no {key} in [site]"
+    extra = ""
+    for key, value in site_keys.items():
+        value = (json.dumps(value, ensure_ascii=False) if isinstance(value, str)
+                 else str(value).lower() if isinstance(value, bool) else value)
+        head, n = re.subn(rf"(?m)^{key} = .*$", lambda _: f"{key} = {value}", head)
+        if not n:
+            extra += f"{key} = {value}\n"
+    return head.replace("[site]\n", "[site]\n" + extra, 1) + "\n[[columns]]" + columns
+
+
 def article(title: str, date: str, column: str = "科言科语", body: str = "正文。", **meta) -> str:
     """Markdown source of one article; extra front-matter keys as keyword arguments."""
     lines = ["---", f'title: "{title}"', f"date: {date}", f"column: {column}"]
@@ -63,7 +85,7 @@ def write_site(root: Path, files: dict[str, str | bytes], base_url: str = "https
     """Write site.toml (unless given in files) and the given files under root."""
     root.mkdir(parents=True, exist_ok=True)
     if "site.toml" not in files:
-        (root / "site.toml").write_text(config or SITE_TOML.format(base_url=base_url, limit=limit), "utf-8")
+        (root / "site.toml").write_text(config or site_toml(base_url, limit), "utf-8")
     for rel, data in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +136,12 @@ def example_site(tmp_path) -> Path:
 
 def html_files(out: Path) -> list[Path]:
     return sorted(out.rglob("*.html"))
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under root (an output folder, say): {POSIX path relative to root: its bytes}, in
+    path order."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 # ------------------------------------------------------------------ quality-gate summary

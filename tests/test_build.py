@@ -21,8 +21,8 @@ import lxml.etree as etree
 import lxml.html
 import pytest
 
-from conftest import (NOW, REPO, SITE_TOML, article, build_site, html_files, page, parse_html, png_bytes, problems_of,
-                      write_site)
+from conftest import (NOW, REPO, article, build_site, html_files, page, parse_html, png_bytes, problems_of, read_tree,
+                      site_toml, write_site)
 
 BASE = "https://kepu.example.cn/"
 SUB_BASE = "https://www.example.gov.cn/kexie/kepu/"
@@ -31,16 +31,6 @@ SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 # ------------------------------------------------------------------ helpers
-
-def config_text(base_url: str = BASE, limit: int = 20, drop: tuple[str, ...] = (), **site_keys) -> str:
-    """The conftest site.toml with [site] keys removed (drop) or added/replaced (site_keys)."""
-    text = SITE_TOML.format(base_url=base_url, limit=limit)
-    for key in (*drop, *site_keys):
-        text = re.sub(rf"(?m)^{key} = .*\n", "", text)
-    extra = "".join(f"{k} = {json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v}\n"
-                    for k, v in site_keys.items())
-    return text.replace("[site]\n", "[site]\n" + extra, 1)
-
 
 def rel_url(out: Path, path: Path) -> str:
     """The site-relative URL a written file is served under."""
@@ -181,10 +171,7 @@ def test_two_builds_of_the_same_input_are_byte_identical(tmp_path):
     _, one = build_site(site, tmp_path / "one")
     _, two = build_site(site, tmp_path / "two")
 
-    def tree(root: Path) -> dict[str, bytes]:
-        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-    first, second = tree(one), tree(two)
+    first, second = read_tree(one), read_tree(two)
     assert len(first) > 10
     assert sorted(first) == sorted(second)
     different = [name for name in first if first[name] != second[name]]
@@ -201,7 +188,7 @@ def test_builds_in_processes_with_different_hash_seeds_are_byte_identical(exampl
                                "--now", NOW, "--drafts", "--future"], cwd=REPO, capture_output=True, text=True,
                               encoding="utf-8", timeout=300, env={**os.environ, "PYTHONHASHSEED": seed})
         assert proc.returncode == 0, proc.stderr
-        trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+        trees.append(read_tree(out))
     assert sorted(trees[0]) == sorted(trees[1])
     assert [name for name in trees[0] if trees[0][name] != trees[1][name]] == []
 
@@ -297,7 +284,7 @@ def article_site(root: Path, **config) -> Path:
                                  tags=["物理", "天文"], body=body),
         "content/y1.md": article("另一栏目的文章", "2024-08-23 08:00", column="一目了然科普汇", slug="y1"),
         "content/k3.md": article("最新的文章", "2024-08-24 08:00", slug="k3"),
-    }, config=config_text(**config) if config else None)
+    }, config=site_toml(**config) if config else None)
 
 
 def test_article_page_header_title_date_column_author_reading_time_and_tags(tmp_path):
@@ -381,7 +368,7 @@ def test_column_pages_are_paginated(tmp_path):
     titles = [f"第{n}篇文章" for n in range(1, 6)]          # 第1篇 oldest … 第5篇 newest
     files = {f"content/k{n}.md": article(t, f"2024-08-{10 + n} 08:00") for n, t in enumerate(titles, 1)}
     files["content/other.md"] = article("别的栏目", "2024-08-30 08:00", column="一目了然科普汇")
-    site = write_site(tmp_path / "site", files, config=config_text(paginate=2))
+    site = write_site(tmp_path / "site", files, config=site_toml(paginate=2))
     _, out = build_site(site)
 
     urls_ = ["columns/kyky/", "columns/kyky/page/2/", "columns/kyky/page/3/"]
@@ -463,7 +450,7 @@ def test_archive_follows_a_configured_timezone(tmp_path):
     site = write_site(tmp_path / "site", {
         "content/utc.md": article("世界时的八月最后一晚", "2024-08-31T23:30:00+00:00", slug="utc"),
         "content/local.md": article("纽约的九月凌晨", "2024-09-01 02:00", slug="local"),
-    }, config=config_text(timezone="America/New_York"))
+    }, config=site_toml(timezone="America/New_York"))
     _, out = build_site(site)
     # 23:30 UTC is 19:30 on 31 August in New York; a date without offset is New York time
     assert (out / "2024/08/31/utc/index.html").is_file()
@@ -725,7 +712,7 @@ def test_cli_unknown_option_exits_2(tmp_path, how):
 # ------------------------------------------------------------------ configuration
 
 def test_unknown_config_key_names_the_line_and_suggests_the_key(tmp_path):
-    text = config_text().replace('title = "测试科普站"', 'titel = "测试科普站"')
+    text = site_toml().replace('title = "测试科普站"', 'titel = "测试科普站"')
     site = write_site(tmp_path / "site", {"site.toml": text, "content/a.md": article("黑洞", "2024-08-22")})
     line = text.split("\n").index('titel = "测试科普站"') + 1
     problems = problems_of(site)
@@ -742,7 +729,7 @@ def test_unknown_config_key_names_the_line_and_suggests_the_key(tmp_path):
 
 
 def test_unknown_key_in_a_column_table_names_its_line(tmp_path):
-    text = config_text().replace('slug = "kyky"', 'slug = "kyky"\ndescriptoin = "x"')
+    text = site_toml().replace('slug = "kyky"', 'slug = "kyky"\ndescriptoin = "x"')
     site = write_site(tmp_path / "site", {"site.toml": text, "content/a.md": article("黑洞", "2024-08-22")})
     line = text.split("\n").index('descriptoin = "x"') + 1
     found = [p for p in problems_of(site) if p.path == "site.toml" and p.line == line]

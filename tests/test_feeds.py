@@ -13,7 +13,7 @@ import lxml.etree as etree
 import lxml.html
 import pytest
 
-from conftest import article, build_site, png_bytes, write_site
+from conftest import article, build_site, png_bytes, site_toml, write_site
 
 BASE = "https://kepu.example.cn/"
 SUB_BASE = "https://www.example.gov.cn/kexie/kepu/"
@@ -383,10 +383,7 @@ def test_an_rss_summary_reaches_readers_as_text_never_as_markup(tmp_path):
 
 
 def test_the_rss_channel_description_is_text_too(tmp_path):
-    from conftest import SITE_TOML
-
-    config = SITE_TOML.format(base_url="https://kepu.example.cn/", limit=20).replace(
-        'description = "测试用的每日科普站点"', 'description = "3<5 <b>粗</b> & 更多"')
+    config = site_toml(description="3<5 <b>粗</b> & 更多")
     site = write_site(tmp_path / "site", {"content/a.md": article("甲", "2024-08-22")}, config=config)
     _, out = build_site(site)
     channel = feedparser.parse((out / "feed.xml").read_bytes(), sanitize_html=False).feed

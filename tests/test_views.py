@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import REPO, SITE_TOML, article, build_site, page, parse_html, write_site
+from conftest import REPO, article, build_site, page, parse_html, site_toml, write_site
 from kexie_site.views import normalize_url
 
 FILES = {
@@ -121,7 +121,7 @@ def test_the_example_site_archive_json_validates(example_site, tmp_path):
 
 def provider_config(provider: str, url: str = "") -> str:
     extra = {"endpoint": f'endpoint = "{url}"', "goatcounter": f'goatcounter = "{url}"'}.get(provider, "")
-    return SITE_TOML.format(base_url="https://kepu.example.cn/", limit=20) + f'\n[views]\nprovider = "{provider}"\n{extra}\n'
+    return site_toml() + f'\n[views]\nprovider = "{provider}"\n{extra}\n'
 
 
 def test_provider_none_emits_no_counting_script(tmp_path):
