@@ -17,16 +17,19 @@ def test_wheel_ships_the_default_theme_and_builds_a_bare_site(tmp_path):
     pytest.importorskip("setuptools")
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(REPO / name, src / name)
     shutil.copytree(REPO / "kexie_site", src / "kexie_site", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "themes", src / "themes")
+    (src / "kexie_site" / "probe_sub").mkdir()            # a sub-package the code may grow: found, not listed
+    (src / "kexie_site" / "probe_sub" / "__init__.py").write_text("", "utf-8")
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(wheels), str(src)], check=True, capture_output=True)
     wheel = next(wheels.glob("kexie_site-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "kexie_site/themes/default/templates/article.html" in names
+    assert "kexie_site/probe_sub/__init__.py" in names
     assert "kexie_site/themes/default/static/style.css" in names
 
     target = tmp_path / "installed"
