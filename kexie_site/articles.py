@@ -11,15 +11,16 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Mapping
 
-from .cache import doc_to_json, rendered_to_json
+from .codec import doc_to_json, rendered_to_json
 from .config import Config
 from .errors import Problem, error
 from .model import ArticleDoc, Rendered, SourceFile
 from .parse import parse_article, unpublished_by_lines
 from .refs import Files
-from .sources import sha256
-from .text import drain_learned, slugify
+from .hashing import sha256
+from .text import Slugs
 
 
 # Past this, an article is refused at its first line: a 20 MB one took 33 s and 0.9 GiB to build,
@@ -45,6 +46,7 @@ class Settings:
     future: bool
     files: Files             # what an article may name (images, attachments, static files)
     summary_length: int
+    slugs: Mapping[tuple[str, int], str] = field(default_factory=dict)   # worked out by earlier builds
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,11 @@ def work(job: Job, settings: Settings) -> Done:
             error(source.path, 1, "文件在构建过程中被改动了 (file changed during the build)", "保存完毕后再构建一次"),))
     doc, found = parse_article(replace(source, data=data), settings.config, settings.zone)
     if doc is None:
-        return Done(source.path, parse_problems=found, slugs=tuple(drain_learned().items()),
-                    left_out=_left_out(data, settings))
+        return Done(source.path, parse_problems=found, left_out=_left_out(data, settings))
     # the slugs assemble will want, worked out here where the pinyin dictionary is loaded anyway
-    slugify(doc.meta.title)
-    for tag in doc.meta.tags:
-        slugify(tag)
+    slugs = Slugs(settings.slugs)
+    for text in (doc.meta.title, *doc.meta.tags):
+        slugs(text)
     done = Done(source.path, doc=replace(doc, body=""), parse_problems=found,
                 doc_json=doc_to_json(doc, found) if job.parse else "")
     if job.render:              # drafts too: their problems are shown (as warnings) before they go out
@@ -107,7 +108,7 @@ def work(job: Job, settings: Settings) -> Done:
 
         tick = time.perf_counter()
         try:
-            out, problems, lookups = render(doc, settings.files, settings.summary_length)
+            out, problems, lookups = render(doc, settings.files, settings.summary_length, slugs)
         except (NestingTooDeep, RecursionError) as exc:
             line = doc.body_line + exc.line if isinstance(exc, NestingTooDeep) else doc.body_line
             done = replace(done, render_problems=(error(
@@ -118,6 +119,6 @@ def work(job: Job, settings: Settings) -> Done:
                 source.path, doc.body_line, f"排版出错 (Markdown failed): {type(exc).__name__}: {exc}",
                 "请报告这个问题，并附上这篇文章"),))
         else:
-            done = replace(done, rendered=replace(out, text=""), render_json=rendered_to_json(out, lookups, problems),
+            done = replace(done, rendered=replace(out, body=replace(out.body, text="")), render_json=rendered_to_json(out, lookups, problems),
                            render_problems=problems, lookups=lookups, seconds=time.perf_counter() - tick)
-    return replace(done, slugs=tuple(drain_learned().items()))
+    return replace(done, slugs=tuple(slugs.learned.items()))

@@ -6,7 +6,7 @@ Cheap, so it runs on every build (no cache, no invalidation bugs).
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from . import urls
 from .errors import Problem, warning
@@ -20,11 +20,15 @@ def newest_first(docs: Iterable[ArticleDoc]) -> list[ArticleDoc]:
     return sorted(docs, key=lambda d: (-d.meta.instant, d.path))
 
 
-def tag_index(docs: Iterable[ArticleDoc]) -> dict[str, Tag]:
+def tag_index(docs: Iterable[ArticleDoc], slug: Callable[[str], str] = slugify) -> dict[str, Tag]:
     """Every tag name with its slug; names whose slugs meet get -2, -3 … in name order."""
     names = sorted({t for d in docs for t in d.meta.tags})
     taken: set[str] = set()
-    return {name: Tag(name, unique_slug(slugify(name) or "tag", taken)) for name in names}
+    found = {}
+    for name in names:
+        tag_slug = unique_slug(slug(name) or "tag", taken)
+        found[name] = Tag(name, tag_slug, urls.tag(tag_slug))
+    return found
 
 
 def link_problems(site: Site, known: Iterable[str], live: Iterable[str] | None = None) -> list[Problem]:
@@ -83,11 +87,12 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
              identities: Mapping[str, Identity], assets: Iterable[Asset], zone: tzinfo,
              scheduled: Iterable[ArticleDoc] = (), drafts: Iterable[ArticleDoc] = (),
              now: datetime | None = None, views: Mapping[str, Mapping[str, int]] | None = None,
-             covers: Mapping[str, Found] | None = None) -> Site:
-    """The site of the published `docs`. `covers`: each article's cover, resolved (refs)."""
+             covers: Mapping[str, Found] | None = None, slug: Callable[[str], str] = slugify) -> Site:
+    """The site of the published `docs`. `covers`: each article's cover, resolved (refs);
+    `slug` makes the slugs of tags and files (a build passes its text.Slugs)."""
     covers = covers or {}
     docs = newest_first(docs)
-    tags = tag_index(docs)
+    tags = tag_index(docs, slug)
     columns = {c.name: c for c in config.columns}
     by_path = {a.path: a for a in assets}
 
@@ -135,7 +140,7 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
         for c in config.columns
     )
     tag_groups = tuple(
-        Group(key=tag.slug, title=tag.name, url=urls.tag(tag.slug), articles=tuple(by_tag[tag.name]), tag=tag)
+        Group(key=tag.slug, title=tag.name, url=tag.url, articles=tuple(by_tag[tag.name]), tag=tag)
         for tag in sorted(tags.values(), key=lambda t: t.slug) if by_tag[tag.name]
     )
 
@@ -156,5 +161,5 @@ def assemble(config: Config, docs: Iterable[ArticleDoc], rendered: Mapping[str, 
     return Site(
         config=config, articles=tuple(articles), columns=column_groups, tags=tag_groups, years=year_archives,
         scheduled=tuple(newest_first(scheduled)), drafts=tuple(newest_first(drafts)), assets=site_assets,
-        asset_urls=tuple((a.path, urls.asset(a.path)) for a in site_assets),
+        asset_urls=tuple((a.path, urls.asset(a.path, slug)) for a in site_assets),
     )

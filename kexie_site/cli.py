@@ -7,7 +7,6 @@ import sys
 import time
 import traceback
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from . import __version__
@@ -89,6 +88,31 @@ def _progress():
     return show
 
 
+def summary(result) -> list[str]:
+    """The lines a build prints when it is done (a BuildResult)."""
+    r = result.report
+    return [
+        f"已构建 built {result.output_dir}",
+        f"  文章 articles   {result.articles}",
+        f"  页面 pages      {result.pages}",
+        f"  订阅 feeds      {result.feeds}",
+        f"  定时 scheduled  {len(result.scheduled)}" + (f"  ({', '.join(result.scheduled)})" if result.scheduled else ""),
+        f"  草稿 drafts     {len(result.drafts)}" + (f"  ({', '.join(result.drafts)})" if result.drafts else ""),
+        f"  跳过 skipped    {len(result.skipped)}",
+        f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed",
+        "  输出 outputs    " + "，".join(f"{k.label} {k.outputs}" + (f"（生成 made {k.made}）" if k.made else "")
+                                        for k in result.kinds),
+        f"  排版 rendered   {result.markdown_renders} Markdown, {result.pages_rendered} pages"
+        + ("  (没有变化 nothing changed)" if result.fast else ""),
+        f"  警告 warnings   {len(result.problems)}",
+        "  身份 identity   " + ("按上次发布的记录保持 id 和网址 (kept from the last publish's record)" if result.record_found else
+                               "没有上次发布的记录：id 和网址按日期和文件名推出 (no record of a previous publish: "
+                               "ids and URLs derived in date and file order; kexie-site pin --write fixes them in the files)"),
+        *(f"  过大或过慢 heavy {h}" for h in result.heavy),
+        f"  用时 time       {result.seconds:.2f} s",
+    ]
+
+
 def cmd_build(args) -> int:
     from .pipeline import BuildOptions, build
 
@@ -108,25 +132,7 @@ def cmd_build(args) -> int:
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
     print_problems(result.problems)
-    r = result.report
-    lines = [
-        f"已构建 built {result.output_dir}",
-        f"  文章 articles   {result.articles}",
-        f"  页面 pages      {result.pages}",
-        f"  订阅 feeds      {result.feeds}",
-        f"  定时 scheduled  {len(result.scheduled)}" + (f"  ({', '.join(result.scheduled)})" if result.scheduled else ""),
-        f"  草稿 drafts     {len(result.drafts)}" + (f"  ({', '.join(result.drafts)})" if result.drafts else ""),
-        f"  跳过 skipped    {len(result.skipped)}",
-        f"  文件 files      {len(r.written)} written, {len(r.unchanged)} unchanged, {len(r.removed)} removed",
-        f"  排版 rendered   {result.markdown_renders} Markdown, {result.pages_rendered} pages"
-        + ("  (没有变化 nothing changed)" if result.fast else ""),
-        f"  警告 warnings   {len(result.problems)}",
-        "  身份 identity   " + ("按上次发布的记录保持 id 和网址 (kept from the last publish's record)" if result.record_found else
-                               "没有上次发布的记录：id 和网址按日期和文件名推出 (no record of a previous publish: "
-                               "ids and URLs derived in date and file order; kexie-site pin --write fixes them in the files)"),
-        *(f"  过大或过慢 heavy {h}" for h in result.heavy),
-        f"  用时 time       {result.seconds:.2f} s",
-    ]
+    lines = summary(result)
     if args.debug and result.timings:
         lines.append("  stages         " + ", ".join(f"{k} {v:.2f}s ({mib} MiB)" for k, v, mib in result.timings))
     print("\n".join(lines))
@@ -167,28 +173,11 @@ def cmd_pin(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .config import column_lines
-    from .lint import lint_site
-    from .dates import get_zone, parse_date
-    from .pipeline import BuildOptions, build
+    from .check import check
 
     site_dir = Path(args.site)
-
-    def inspect(site, sources, page_urls):
-        zone = get_zone(site.config.timezone)
-        now = parse_date(args.now, zone) if args.now else datetime.now(zone)
-        texts = {}
-        for source in sources.markdown:
-            try:
-                texts[source.path] = (site_dir / source.path).read_bytes().decode("utf-8-sig", "replace")
-            except OSError:
-                pass
-        config_text = (site_dir / "site.toml").read_text("utf-8-sig", errors="replace")
-        return lint_site(site, texts, zone, now, page_urls, column_lines(config_text), sources.assets)
-
     try:   # ids and URLs as the site in public/ published them
-        result = build(site_dir, None, BuildOptions(now=args.now, drafts=True, future=True, inspect=inspect,
-                                                    progress=_progress(), record_dir=site_dir / "public"))
+        result = check(site_dir, now=args.now, progress=_progress())
     except BuildFailed as failed:
         print_problems(failed.problems)
         print(f"检查未通过 check failed: {sum(p.is_error for p in failed.problems)} 个错误 error(s)", file=sys.stderr)

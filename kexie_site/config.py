@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from typing import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,9 +72,47 @@ def key_lines(text: str) -> dict[tuple, int]:
     return lines
 
 
-def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tuple[Problem, ...]]:
-    """Parse and validate site.toml text. Returns (config, problems); config is None on errors."""
-    problems: list[Problem] = []
+class _Reader:
+    """site.toml as it is checked: the line of each key, and the problems found so far."""
+
+    def __init__(self, text: str, path: str):
+        self.path, self.lines, self.problems = path, key_lines(text), []
+
+    def line_of(self, table: str, key: str | None = None, index: int = 0) -> int:
+        if key is not None and (table, index, key) in self.lines:
+            return self.lines[(table, index, key)]
+        return self.lines.get((table, index), 1)
+
+    def error(self, line: int, message: str, hint: str = "") -> None:
+        self.problems.append(error(self.path, line, message, hint))
+
+    def table(self, table: str, values: dict, known: dict, index: int = 0) -> dict:
+        """The values of a table whose keys are known and whose types and ranges are right;
+        a problem for each of the others."""
+        good = {}
+        for key, value in values.items():
+            where = self.line_of(table, key, index)
+            label = f"[{table}] {key}" if table else key
+            if key not in known:
+                self.error(where, f"未知的配置项 unknown key {label}", _suggest(key, known))
+                continue
+            want = known[key]
+            if want is int and isinstance(value, bool) or not isinstance(value, want):
+                self.error(where, f"{label} 应该是{TYPE_NAMES[want]}", f"例如 {key} = " + ("\"…\"" if want is str else "10"))
+                continue
+            if want is int and key in LIMITS:
+                lo, hi = LIMITS[key]
+                if not lo <= value <= hi:
+                    self.error(where, f"{label} = {value} 超出范围 (out of range)", f"取值范围 {lo}–{hi}")
+                    continue
+            good[key] = value
+        return good
+
+
+def load_config(text: str, path: str = CONFIG_NAME, slug_of: Callable[[str], str] = slugify,
+                ) -> tuple[Config | None, tuple[Problem, ...]]:
+    """Parse and validate site.toml text. Returns (config, problems); config is None on errors.
+    `slug_of` makes a column's slug from its name (a build passes its text.Slugs)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -81,44 +120,42 @@ def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tupl
         line = int(m.group(1)) if m else 1
         return None, (error(path, line, f"site.toml 不是合法的 TOML：{exc}",
                             "检查这一行的引号、等号和方括号；字符串要用英文双引号 \"…\" 括起来"),)
-    lines = key_lines(text)
+    r = _Reader(text, path)
+    top = r.table("", data, TOP_KEYS)
+    site = r.table("site", top.get("site", {}), SITE_KEYS)
+    feeds = r.table("feeds", top.get("feeds", {}), FEED_KEYS)
+    provider, views_url = _views(r, r.table("views", top.get("views", {}), VIEW_KEYS))
+    for key in ("title", "base_url"):
+        if not site.get(key) and key not in top.get("site", {}):
+            r.error(r.line_of("site"), f"[site] 缺少必填项 {key} (required key missing)", f"在 [site] 下加一行 {key} = \"…\"")
+    base_url, base_path = _base_url(r, site)
+    zone = site.get("timezone", "Asia/Shanghai")
+    try:
+        get_zone(zone)
+    except DateError:
+        r.error(r.line_of("site", "timezone"), f"[site] timezone 未知的时区 {zone!r}", "例如 timezone = \"Asia/Shanghai\"")
+    columns = _columns(r, top.get("columns", []), slug_of)
+    if r.problems:
+        return None, tuple(r.problems)
+    return Config(
+        title=clean_text(site["title"]), base_url=base_url, base_path=base_path,
+        language=site.get("language", "zh-CN"), timezone=zone,
+        description=clean_text(site.get("description", "")), publisher=clean_text(site.get("publisher", "")),
+        icp=clean_text(site.get("icp", "")), theme=site.get("theme", "default"), columns=tuple(columns),
+        feed_limit=feeds.get("limit", 20),
+        views_provider=provider, views_endpoint=views_url.rstrip("/") if provider == "goatcounter" else views_url,
+        paginate=site.get("paginate", 10), summary_length=site.get("summary_length", 120),
+        home_limit=site.get("home_limit", 10),
+    ), ()
 
-    def line_of(table: str, key: str | None = None, index: int = 0) -> int:
-        if key is not None and (table, index, key) in lines:
-            return lines[(table, index, key)]
-        return lines.get((table, index), 1)
 
-    def check_table(table: str, values: dict, known: dict, index: int = 0) -> dict:
-        good = {}
-        for key, value in values.items():
-            where = line_of(table, key, index)
-            label = f"[{table}] {key}" if table else key
-            if key not in known:
-                problems.append(error(path, where, f"未知的配置项 unknown key {label}", _suggest(key, known)))
-                continue
-            want = known[key]
-            if want is int and isinstance(value, bool) or not isinstance(value, want):
-                problems.append(error(path, where, f"{label} 应该是{TYPE_NAMES[want]}",
-                                      f"例如 {key} = " + ("\"…\"" if want is str else "10")))
-                continue
-            if want is int and key in LIMITS:
-                lo, hi = LIMITS[key]
-                if not lo <= value <= hi:
-                    problems.append(error(path, where, f"{label} = {value} 超出范围 (out of range)",
-                                          f"取值范围 {lo}–{hi}"))
-                    continue
-            good[key] = value
-        return good
-
-    top = check_table("", data, TOP_KEYS)
-    site = check_table("site", top.get("site", {}), SITE_KEYS)
-    feeds = check_table("feeds", top.get("feeds", {}), FEED_KEYS)
-    views = check_table("views", top.get("views", {}), VIEW_KEYS)
+def _views(r: _Reader, views: dict) -> tuple[str, str]:
+    """[views]: the provider and its URL."""
     provider = views.get("provider", "none")
     views_url = ""
     if provider not in PROVIDERS:
-        problems.append(error(path, line_of("views", "provider"), f"[views] provider = {provider!r} 不认识 (unknown provider)",
-                              "可选 none、busuanzi、goatcounter、endpoint"))
+        r.error(r.line_of("views", "provider"), f"[views] provider = {provider!r} 不认识 (unknown provider)",
+                "可选 none、busuanzi、goatcounter、endpoint")
     elif provider in ("endpoint", "goatcounter"):
         key = "endpoint" if provider == "endpoint" else "goatcounter"
         views_url = views.get(key, "").strip()
@@ -126,94 +163,62 @@ def load_config(text: str, path: str = CONFIG_NAME) -> tuple[Config | None, tupl
         if parts.scheme not in ("http", "https") or not parts.netloc or (provider == "endpoint" and "{key}" not in views_url):
             example = "endpoint = \"https://stats.example.cn/hit?key={key}\"" if provider == "endpoint" \
                 else "goatcounter = \"https://kepu.goatcounter.com\""
-            problems.append(error(path, line_of("views", key if key in views else "provider"),
-                                  f"[views] provider = \"{provider}\" 需要 {key} 网址 (needs a {key} URL)", f"例如 {example}"))
+            r.error(r.line_of("views", key if key in views else "provider"),
+                    f"[views] provider = \"{provider}\" 需要 {key} 网址 (needs a {key} URL)", f"例如 {example}")
+    return provider, views_url
 
-    for key in ("title", "base_url"):
-        if not site.get(key) and key not in top.get("site", {}):
-            problems.append(error(path, line_of("site"), f"[site] 缺少必填项 {key} (required key missing)",
-                                  f"在 [site] 下加一行 {key} = \"…\""))
 
-    base_url, base_path = "", "/"
-    if site.get("base_url"):
-        base_url = site["base_url"].strip()
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-            problems.append(error(path, line_of("site", "base_url"),
-                                  f"[site] base_url 必须是完整的网址 (absolute URL)：{base_url!r}",
-                                  "例如 base_url = \"https://kepu.example.cn/\" 或带子路径 \"https://www.example.gov.cn/kexie/kepu/\""))
-        else:
-            base_path = parts.path if parts.path.endswith("/") else parts.path + "/"
-            base_url = f"{parts.scheme}://{parts.netloc}{base_path}"
+def _base_url(r: _Reader, site: dict) -> tuple[str, str]:
+    """[site] base_url, normalized, and its path (the sub-path the site lives under)."""
+    if not site.get("base_url"):
+        return "", "/"
+    base_url = site["base_url"].strip()
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        r.error(r.line_of("site", "base_url"), f"[site] base_url 必须是完整的网址 (absolute URL)：{base_url!r}",
+                "例如 base_url = \"https://kepu.example.cn/\" 或带子路径 \"https://www.example.gov.cn/kexie/kepu/\"")
+        return base_url, "/"
+    base_path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc}{base_path}", base_path
 
-    zone = site.get("timezone", "Asia/Shanghai")
-    try:
-        get_zone(zone)
-    except DateError:
-        problems.append(error(path, line_of("site", "timezone"), f"[site] timezone 未知的时区 {zone!r}",
-                              "例如 timezone = \"Asia/Shanghai\""))
 
+def _columns(r: _Reader, raw_columns, slug_of: Callable[[str], str]) -> list[Column]:
+    """[[columns]]: each with a name and a safe slug, neither of them used twice."""
     columns: list[Column] = []
-    raw_columns = top.get("columns", [])
     if not raw_columns:
-        problems.append(error(path, 1, "没有声明任何栏目 (no [[columns]] declared)",
-                              "加上 [[columns]] 和 name = \"科言科语\""))
+        r.error(1, "没有声明任何栏目 (no [[columns]] declared)", "加上 [[columns]] 和 name = \"科言科语\"")
     seen_names: dict[str, int] = {}
     seen_slugs: dict[str, int] = {}
     for index, raw in enumerate(raw_columns):
-        header = line_of("columns", None, index)
+        header = r.line_of("columns", None, index)
         if not isinstance(raw, dict):
-            problems.append(error(path, header, "[[columns]] 的每一项应该是一个表 (table)"))
+            r.error(header, "[[columns]] 的每一项应该是一个表 (table)")
             continue
-        col = check_table("columns", raw, COLUMN_KEYS, index)
+        col = r.table("columns", raw, COLUMN_KEYS, index)
         name = clean_text(col.get("name", ""))
         if not name:
-            problems.append(error(path, header, "[[columns]] 缺少 name (column name required)",
-                                  "例如 name = \"科言科语\""))
+            r.error(header, "[[columns]] 缺少 name (column name required)", "例如 name = \"科言科语\"")
             continue
         if name in seen_names:
-            problems.append(error(path, line_of("columns", "name", index),
-                                  f"栏目名 {name!r} 重复 (duplicate column name)，第一次在第 {seen_names[name]} 行"))
+            r.error(r.line_of("columns", "name", index),
+                    f"栏目名 {name!r} 重复 (duplicate column name)，第一次在第 {seen_names[name]} 行")
             continue
-        seen_names[name] = line_of("columns", "name", index)
+        seen_names[name] = r.line_of("columns", "name", index)
         given = col.get("slug")
-        slug = sanitize_slug(given) if given is not None else slugify(name)
-        where = line_of("columns", "slug" if given is not None else "name", index)
+        slug = sanitize_slug(given) if given is not None else slug_of(name)
+        where = r.line_of("columns", "slug" if given is not None else "name", index)
         if not slug:
-            problems.append(error(path, where, f"栏目 {name!r} 的 slug 为空 (empty slug)",
-                                  "写一个英文或拼音的 slug，例如 slug = \"kyky\""))
-            continue
-        if given is not None and slug != given:
-            problems.append(error(path, where, f"栏目 slug {given!r} 含有不能用在网址里的字符 (unsafe slug)",
-                                  f"改成 slug = \"{slug}\"（只用小写字母、数字和 -）"))
-            continue
-        if slug in seen_slugs:
-            problems.append(error(path, where, f"栏目 slug {slug!r} 重复 (duplicate column slug)，第一次在第 {seen_slugs[slug]} 行",
-                                  "给其中一个栏目写一个不同的 slug"))
-            continue
-        seen_slugs[slug] = where
-        columns.append(Column(name=name, slug=slug, description=clean_text(col.get("description", ""))))
-
-    if problems:
-        return None, tuple(problems)
-    config = Config(
-        title=clean_text(site["title"]),
-        base_url=base_url,
-        base_path=base_path,
-        language=site.get("language", "zh-CN"),
-        timezone=zone,
-        description=clean_text(site.get("description", "")),
-        publisher=clean_text(site.get("publisher", "")),
-        icp=clean_text(site.get("icp", "")),
-        theme=site.get("theme", "default"),
-        columns=tuple(columns),
-        feed_limit=feeds.get("limit", 20),
-        views_provider=provider, views_endpoint=views_url.rstrip("/") if provider == "goatcounter" else views_url,
-        paginate=site.get("paginate", 10),
-        summary_length=site.get("summary_length", 120),
-        home_limit=site.get("home_limit", 10),
-    )
-    return config, ()
+            r.error(where, f"栏目 {name!r} 的 slug 为空 (empty slug)", "写一个英文或拼音的 slug，例如 slug = \"kyky\"")
+        elif given is not None and slug != given:
+            r.error(where, f"栏目 slug {given!r} 含有不能用在网址里的字符 (unsafe slug)",
+                    f"改成 slug = \"{slug}\"（只用小写字母、数字和 -）")
+        elif slug in seen_slugs:
+            r.error(where, f"栏目 slug {slug!r} 重复 (duplicate column slug)，第一次在第 {seen_slugs[slug]} 行",
+                    "给其中一个栏目写一个不同的 slug")
+        else:
+            seen_slugs[slug] = where
+            columns.append(Column(name=name, slug=slug, description=clean_text(col.get("description", ""))))
+    return columns
 
 
 COLUMN_NAME_RE = re.compile(r'\s*name\s*=\s*"([^"]*)"')

@@ -1,4 +1,4 @@
-"""Site → RSS 2.0 and Atom feeds (the site's and each column's), sitemap.xml and robots.txt.
+"""Site → RSS 2.0 and Atom feeds (the site's and each column's): an output kind.
 
 Feeds are serialized by feedgen/lxml (never by templates). Each item carries the summary and the
 full article with every link made absolute; its guid / Atom id comes from the article's id, so
@@ -12,18 +12,18 @@ from html import escape
 from urllib.parse import urljoin
 from datetime import datetime, timezone, tzinfo
 
-import lxml.etree as etree
 import lxml.html
 from feedgen.feed import FeedGenerator
 
 from . import urls
-from .keys import key
-from .model import Article, Output, PageSpec, Site
+from .hashing import key
+from .keys import shown
+from .layout import Layout, OutputKind, Planned
+from .model import Article, Output, Site
 from .refs import join_srcset, srcset_candidates
 
 ID_NAMESPACE = uuid.UUID("6b1d3c2e-6f63-4b8a-9a35-6b6578696573")   # kexie-site's own namespace
 EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=timezone.utc)
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def entry_id(article_id: str) -> str:
@@ -112,27 +112,11 @@ def build_feeds(site: Site, zone: tzinfo, html_of, key_of=None) -> tuple[Output,
     return tuple(outputs)
 
 
-def build_sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo, site_key: str = "") -> tuple[Output, ...]:
-    """sitemap.xml and robots.txt; the sitemap is made only when its URLs or dates changed."""
-    c = site.config
-    listed = "\n".join(p.url for p in pages if p.path != urls.NOT_FOUND)
-    dated = "\n".join(f"{a.url} {a.updated.isoformat()}" for a in site.articles)
-    out_key = key("sitemap", site_key, c.base_url, str(zone), listed, dated)
-    robots = f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(c.base_url, urls.SITEMAP)}\n"
-    return (Output(urls.SITEMAP, origin="sitemap", key=out_key, produce=lambda: _sitemap(site, pages, zone)),
-            Output(urls.ROBOTS, robots.encode(), origin="robots.txt"))
+def plan(layout: Layout) -> Planned:
+    """RSS and Atom of the site and of each column, each made only when what it shows changed."""
+    site_key, memo = layout.site_key, layout.memo
+    return build_feeds(layout.site, layout.zone, layout.html_of,
+                       key_of=lambda path, items: key(site_key, path, *(shown(a, memo) for a in items))), ()
 
 
-def _sitemap(site: Site, pages: tuple[PageSpec, ...], zone: tzinfo) -> bytes:
-    c = site.config
-    lastmod = {a.url: a.updated.astimezone(zone).isoformat() for a in site.articles}
-    root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
-    for spec in sorted(pages, key=lambda p: p.url):
-        if spec.path == urls.NOT_FOUND:
-            continue
-        entry = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        etree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = urls.absolute(c.base_url, spec.url)
-        if spec.url in lastmod:
-            etree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = lastmod[spec.url]
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
+KIND = OutputKind("feeds", "订阅 feeds", plan)

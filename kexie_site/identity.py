@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from . import urls
 from .errors import Problem, error, warning
@@ -83,9 +83,9 @@ def record_from_json(items) -> dict[str, Published] | None:
     return record
 
 
-def derived_slug(title: str, article_id: str) -> str:
+def derived_slug(title: str, article_id: str, slug: Callable[[str], str] = slugify) -> str:
     """The slug of an article without one (before a -2 that another article may make it need)."""
-    return slugify(title) or slugify(article_id) or "article"
+    return slug(title) or slug(article_id) or "article"
 
 
 def _first_free(first: str, nth, taken, tried: dict[str, int]) -> str:
@@ -107,14 +107,13 @@ def _order(doc: ArticleDoc):
 
 def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
              record: Mapping[str, Published] | None = None, live: Iterable[str] | None = None,
-             ) -> tuple[dict[str, Identity], list[Problem]]:
+             slug_of: Callable[[str], str] = slugify) -> tuple[dict[str, Identity], list[Problem]]:
     """Ids and URLs for every article, drafts and scheduled ones included (see the module's
     rules). `record`: the last publish's, by path (None: there is none). `live`: the paths this
     build publishes (default: all): when an explicit id or slug meets another, the problem goes
     to one that is not published, so a draft's mistake never blocks the others.
     Returns the identities by path and the problems: errors for explicit values that meet,
     warnings for published ids and URLs that moved."""
-    problems: list[Problem] = []
     record = record or {}
     live = set(live) if live is not None else None
     ordered = sorted(docs, key=_order)
@@ -125,9 +124,36 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
         """Who keeps an explicit value two articles share: what was published, then what is published now."""
         return (doc.path not in record, live is not None and doc.path not in live, *_order(doc))
 
-    # 1. what the last publish recorded, where its pins still hold. Which entry is whose: the
-    # same file with the same id first; then an explicit id at another path (a renamed or moved
-    # file); then the same file whose id was edited or removed
+    # 1. what the last publish recorded, where its pins still hold
+    before = _recorded(ordered, record)
+    result: dict[str, Identity] = {}
+    taken_ids: dict[str, ArticleDoc] = {}
+    taken_urls: dict[str, ArticleDoc] = {}
+    for doc in ordered:
+        entry = before.get(doc.path)
+        if entry and entry.pins == pins[doc.path] and entry.id not in taken_ids and entry.url not in taken_urls:
+            result[doc.path] = Identity(entry.id, entry.slug, entry.url)
+            taken_ids[entry.id] = taken_urls[entry.url] = doc
+    # 2. explicit ids and slugs, 3. the rest, derived, in order of time and path
+    rest = [doc for doc in sorted(ordered, key=published_first) if doc.path not in result]
+    problems, explicit_urls = _explicit(rest, zone, taken_ids, taken_urls)
+    tried: dict[str, int] = {}          # the suffix to try next for a base: each is tried once
+    for doc in ordered:
+        if doc.path not in result:
+            result[doc.path] = _derived(doc, zone, column_slugs, slug_of, explicit_urls, taken_ids, taken_urls, tried)
+    # what was published and has moved
+    by_path = {doc.path: doc for doc in ordered}
+    for path, entry in before.items():
+        now = result[path]
+        if (now.id, now.url) != (entry.id, entry.url):
+            problems.append(_moved(by_path[path], entry, now, pins[path]))
+    return result, problems
+
+
+def _recorded(ordered: list[ArticleDoc], record: Mapping[str, Published]) -> dict[str, Published]:
+    """Which entry of the record is whose: the same file with the same id first; then an
+    explicit id at another path (a renamed or moved file); then the same file whose id was
+    edited or removed. Each entry goes to one file at most."""
     by_id: dict[str, Published] = {}
     for entry in record.values():
         if entry.pins[0]:
@@ -147,18 +173,16 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
             if entry is not None and entry.path not in claimed:
                 before[doc.path] = entry
                 claimed.add(entry.path)
-    result: dict[str, Identity] = {}
-    taken_ids: dict[str, ArticleDoc] = {}
-    taken_urls: dict[str, ArticleDoc] = {}
-    for doc in ordered:
-        entry = before.get(doc.path)
-        if entry and entry.pins == pins[doc.path] and entry.id not in taken_ids and entry.url not in taken_urls:
-            result[doc.path] = Identity(entry.id, entry.slug, entry.url)
-            taken_ids[entry.id] = taken_urls[entry.url] = doc
+    return before
 
-    # 2. explicit ids and slugs
-    for doc in sorted(ordered, key=published_first):
-        if doc.path in result or not doc.meta.id:
+
+def _explicit(docs: list[ArticleDoc], zone: tzinfo, taken_ids: dict, taken_urls: dict,
+              ) -> tuple[list[Problem], dict[str, str]]:
+    """The explicit ids and slugs of docs (in the order given: who keeps a shared value comes
+    first), taken; an error for each that another article has. Returns those and the URLs."""
+    problems: list[Problem] = []
+    for doc in docs:
+        if not doc.meta.id:
             continue
         other = taken_ids.get(doc.meta.id)
         if other:
@@ -168,8 +192,8 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
         else:
             taken_ids[doc.meta.id] = doc
     explicit_urls: dict[str, str] = {}
-    for doc in sorted(ordered, key=published_first):
-        if doc.path in result or not doc.meta.slug:
+    for doc in docs:
+        if not doc.meta.slug:
             continue
         url = urls.article(doc.meta.date.astimezone(zone), doc.meta.slug)
         other = taken_urls.get(url)
@@ -180,37 +204,27 @@ def identify(docs: Iterable[ArticleDoc], config: Config, zone: tzinfo,
         else:
             taken_urls[url] = doc
             explicit_urls[doc.path] = url
+    return problems, explicit_urls
 
-    # 3. the rest, derived, in order of time and path
-    tried: dict[str, int] = {}          # the suffix to try next for a base: each is tried once
-    for doc in ordered:
-        if doc.path in result:
-            continue
-        local = doc.meta.date.astimezone(zone)
-        if doc.meta.id:
-            article_id = doc.meta.id
-        else:
-            base = derived_id(column_slugs[doc.meta.column], local)
-            article_id = _first_free(base, lambda n: f"{base}-{n}" if n > 1 else base, taken_ids, tried)
-            taken_ids[article_id] = doc
-        if doc.meta.slug:
-            slug = doc.meta.slug
-            url = explicit_urls.get(doc.path) or urls.article(local, slug)
-        else:
-            base = derived_slug(doc.meta.title, article_id)
-            url = _first_free(urls.article(local, base),
-                              lambda n: urls.article(local, f"{base}-{n}" if n > 1 else base), taken_urls, tried)
-            slug = url.rstrip("/").rpartition("/")[2]
-            taken_urls[url] = doc
-        result[doc.path] = Identity(article_id, slug, url)
 
-    # what was published and has moved
-    by_path = {doc.path: doc for doc in ordered}
-    for path, entry in before.items():
-        now = result[path]
-        if (now.id, now.url) != (entry.id, entry.url):
-            problems.append(_moved(by_path[path], entry, now, pins[path]))
-    return result, problems
+def _derived(doc: ArticleDoc, zone: tzinfo, column_slugs: Mapping[str, str], slug_of: Callable[[str], str],
+             explicit_urls: Mapping[str, str], taken_ids: dict, taken_urls: dict, tried: dict[str, int]) -> Identity:
+    """The id and URL of an article the record does not settle: explicit where written, else
+    derived (from column and date, from the title), with the first free -2, -3 …"""
+    local = doc.meta.date.astimezone(zone)
+    if doc.meta.id:
+        article_id = doc.meta.id
+    else:
+        base = derived_id(column_slugs[doc.meta.column], local)
+        article_id = _first_free(base, lambda n: f"{base}-{n}" if n > 1 else base, taken_ids, tried)
+        taken_ids[article_id] = doc
+    if doc.meta.slug:
+        return Identity(article_id, doc.meta.slug, explicit_urls.get(doc.path) or urls.article(local, doc.meta.slug))
+    base = derived_slug(doc.meta.title, article_id, slug_of)
+    url = _first_free(urls.article(local, base),
+                      lambda n: urls.article(local, f"{base}-{n}" if n > 1 else base), taken_urls, tried)
+    taken_urls[url] = doc
+    return Identity(article_id, url.rstrip("/").rpartition("/")[2], url)
 
 
 def _moved(doc: ArticleDoc, entry: Published, now: Identity, pins: tuple[str, str, str, str]) -> Problem:
@@ -242,7 +256,7 @@ def _moved(doc: ArticleDoc, entry: Published, now: Identity, pins: tuple[str, st
 
 
 def shared_derivations(docs: Iterable[ArticleDoc], identities: Mapping[str, Identity], config: Config,
-                       zone: tzinfo) -> list[Problem]:
+                       zone: tzinfo, slug: Callable[[str], str] = slugify) -> list[Problem]:
     """Warnings (for `check`) for articles whose derived id or URL they share with another
     article, so that which one gets `-2` is decided by the order of files, not by the editor:
     naming the other and giving the lines that fix both."""
@@ -254,7 +268,7 @@ def shared_derivations(docs: Iterable[ArticleDoc], identities: Mapping[str, Iden
         if not doc.meta.id:
             groups.setdefault(("id", base_id), []).append(doc)
         if not doc.meta.slug:
-            groups.setdefault(("slug", urls.article(local, derived_slug(doc.meta.title, doc.meta.id or base_id))),
+            groups.setdefault(("slug", urls.article(local, derived_slug(doc.meta.title, doc.meta.id or base_id, slug))),
                               []).append(doc)
     found = []
     for (kind, _), members in groups.items():

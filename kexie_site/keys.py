@@ -8,20 +8,10 @@ group's key once, however many pages show it.
 """
 from __future__ import annotations
 
-import hashlib
-
+from .hashing import short as _short
 from .model import Article, Group, YearArchive
 
 _PLAIN = (str, int, float, bool, type(None))
-
-
-def key(*parts: str) -> str:
-    """One key for some strings (none of them holds a NUL: they are reprs, hex digests, URLs)."""
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
-
-
-def _short(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def article_key(article: Article) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, tzinfo
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, warning
@@ -18,7 +18,8 @@ from .markup import heading_lookalikes
 from .identity import Identity, shared_derivations
 from .refs import names_a_file
 from .model import ArticleDoc, Asset, Site
-from .text import zh_date
+from .parse import split_front_matter
+from .text import slugify, zh_date
 
 TITLE_LIMIT = 32
 DAYS = 30
@@ -31,14 +32,10 @@ def _line(text: str, offset: int, first: int) -> int:
     return first + text.count("\n", 0, offset)
 
 
-def body_of(text: str) -> tuple[str, int]:
+def body_of(text: str, path: str) -> tuple[str, int]:
     """The body of an article's text and the line it starts on (front matter skipped)."""
-    lines = text.split("\n")
-    if lines and lines[0].rstrip() == "---":
-        for i in range(1, len(lines)):
-            if lines[i].rstrip() in ("---", "..."):
-                return "\n".join(lines[i + 1:]), i + 2
-    return text, 1
+    split, _ = split_front_matter(text, path)
+    return (split[2], split[3]) if split else (text, 1)
 
 
 def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: str,
@@ -54,7 +51,7 @@ def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: st
     if not meta.summary and (len(auto_summary) < 20 or auto_summary.endswith("…")):
         found.append(warning(path, 1, "没有写 summary，自动摘要不理想 (missing summary; the automatic one is poor)",
                              f"自动摘要是：“{auto_summary}”；在 front matter 里写一句 summary: …"))
-    body, first = body_of(text)
+    body, first = body_of(text, path)
     for line in heading_lookalikes(body):
         found.append(warning(path, first + line, "看起来像标题，但 # 后面没有空格，会显示成普通文字 (looks like a heading: add a space after #)",
                              "写成 “## 标题”（# 和文字之间加一个空格）；话题标签 #科普中国# 不受影响"))
@@ -90,7 +87,8 @@ def unused_files(site: Site, assets: Iterable[Asset]) -> list[Problem]:
 
 
 def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, page_urls: set[str],
-              config_lines: dict[str, int], assets: Iterable[Asset] = ()) -> list[Problem]:
+              config_lines: dict[str, int], assets: Iterable[Asset] = (),
+              slug: Callable[[str], str] = slugify) -> list[Problem]:
     """All the check warnings, for a site assembled with drafts and scheduled articles included
     (an editor checks them before they go out). `texts` maps article paths to their text;
     `page_urls` is the URL of every file the build makes; `config_lines` maps a column name to its
@@ -99,7 +97,7 @@ def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, pa
     found.extend(unused_files(site, assets))
     found.extend(shared_derivations([a.doc for a in site.articles],
                                     {a.doc.path: Identity(a.id, a.slug, a.url) for a in site.articles},
-                                    site.config, zone))
+                                    site.config, zone, slug))
     today = now.astimezone(zone).date()
     for article in site.articles:
         found.extend(lint_article(article.doc, texts.get(article.doc.path, ""), page_urls,

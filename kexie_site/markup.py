@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Callable
 from functools import lru_cache
 from html import unescape
 from importlib.metadata import version
@@ -23,7 +24,7 @@ from . import urls
 from .cjk import cjk_plugin, is_chinese
 from .errors import WARNING, Problem, error
 from .mdext import ENV_KEY, Env, NestingTooDeep, site_plugin
-from .model import ArticleDoc, Heading, Rendered
+from .model import ArticleDoc, Body, Heading, Rendered
 from .refs import FILE, IMAGE, Files, Found, Miss, is_content, local_path, resolve
 from .sanitize import sanitize_html
 from .text import count_text, reading_minutes, slugify, summarize
@@ -57,9 +58,9 @@ NOTES = {
 }
 
 
-def heading_id(value: str) -> str:
+def heading_id(value: str, slug: Callable[[str, int], str] = slugify) -> str:
     """Ids for headings: pinyin for Chinese headings, ASCII, stable; never empty."""
-    return slugify(value, 40) or "section"
+    return slug(value, 40) or "section"
 
 
 def new_parser() -> MarkdownIt:
@@ -195,8 +196,10 @@ def _fingerprint(text: str, html: str) -> str:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32]
 
 
-def render(doc: ArticleDoc, files: Files, summary_length: int) -> tuple[Rendered, tuple[Problem, ...], list]:
-    """(rendered article, problems, the file lookups the result depends on).
+def render(doc: ArticleDoc, files: Files, summary_length: int, slug: Callable[[str, int], str] = slugify,
+           ) -> tuple[Rendered, tuple[Problem, ...], list]:
+    """(rendered article, problems, the file lookups the result depends on). `slug` makes the
+    headings' ids (a build passes its text.Slugs).
     Raises NestingTooDeep (with the body line) for an article nested past MAX_NESTING."""
     problems: list[Problem] = []
     lookups: list = []
@@ -235,7 +238,7 @@ def render(doc: ArticleDoc, files: Files, summary_length: int) -> tuple[Rendered
         links.append((f"{urls.CONTENT_DIR}/{target}" if target else "", href, doc.body_line + line))
         return urls.link_placeholder(token[0], len(links) - 1)
 
-    env = Env(resolver=resolver, linker=linker)
+    env = Env(resolver=resolver, linker=linker, slugify=lambda text: heading_id(text, slug))
     html = sanitize_html(_parser().render(doc.body, {ENV_KEY: env}))
     for line, kind, what, why in env.notes:
         if kind == "local_path":         # an image CommonMark did not see (a space in the path)
@@ -248,7 +251,7 @@ def render(doc: ArticleDoc, files: Files, summary_length: int) -> tuple[Rendered
     everything, prose = plain_text(html)
     han, words = count_text(everything)
     rendered = Rendered(
-        html=html, text=everything, headings=tuple(Heading(*h) for h in env.headings), files=tuple(used),
+        body=Body(html, everything, tuple(Heading(*h) for h in env.headings)), files=tuple(used),
         han=han, words=words, reading_minutes=reading_minutes(han, words),
         auto_summary=summarize(prose or _join(everything.split("\n")), summary_length),
         links=tuple(links), link_token=token[0] if token else "",

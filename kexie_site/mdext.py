@@ -62,6 +62,7 @@ class Env:
     """One render's callbacks and findings (in markdown-it's env, under ENV_KEY)."""
     resolver: Resolver | None = None
     linker: Linker | None = None
+    slugify: Callable[[str], str] | None = None          # heading ids (default: the plugin's)
     headings: list = field(default_factory=list)        # (level, id, text) of h2–h4
     notes: list = field(default_factory=list)           # (line, kind, what, why): for the editor to fix
 
@@ -151,7 +152,7 @@ def _heading_ids(slugify: Callable[[str], str]):
             if token.type != "heading_open":
                 continue
             text = " ".join(_plain(tokens[i + 1].children or []).split())
-            anchor = _unique(slugify(text), used)
+            anchor = _unique((env.slugify or slugify)(text), used)
             token.attrSet("id", anchor)
             level = int(token.tag[1])
             if TOC_LEVELS[0] <= level <= TOC_LEVELS[1]:

@@ -112,11 +112,21 @@ class Heading:
 
 
 @dataclass(frozen=True)
-class Rendered:
-    """What the Markdown stage makes of one article; cacheable per file."""
+class Body:
+    """An article's HTML, plain text and headings: big, so kept apart from the rest of a render
+    (the cache stores the HTML and headings on their own; the plain text is not kept at all)."""
     html: str
-    text: str                # plain text of the body, for counts and summaries
+    text: str = ""           # plain text of the body, for counts and summaries
     headings: tuple[Heading, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What the Markdown stage makes of one article; cacheable per file. `body` is there only
+    where the Markdown was just rendered: in a build the assembled site carries none, and the
+    pages load each body when they are made (a theme that reads `rendered.html` there gets a
+    template error naming its line, never an empty string)."""
+    body: Body | None = None
     files: tuple[str, ...] = ()        # content-relative paths of the files it names (images, attachments)
     key: str = ""                      # identifies the HTML (file hash, settings, images looked up)
     han: int = 0
@@ -128,6 +138,24 @@ class Rendered:
     links: tuple[tuple[str, str, int], ...] = ()
     link_token: str = ""
     fingerprint: str = ""              # a hash of the text: two articles with one body have the same ("" when short)
+
+    def _body(self) -> Body:
+        if self.body is None:
+            raise AttributeError("an article's HTML is not part of the assembled site: "
+                                 "article pages get it as `content` and `headings`")
+        return self.body
+
+    @property
+    def html(self) -> str:
+        return self._body().html
+
+    @property
+    def text(self) -> str:
+        return self._body().text
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        return self._body().headings
 
 
 @dataclass(frozen=True)
@@ -176,10 +204,6 @@ class Article:
     def updated(self) -> datetime:
         return self.doc.meta.updated or self.doc.meta.date
 
-    @property
-    def html(self) -> str:
-        return self.rendered.html
-
     def ref(self) -> ArticleRef:
         return ArticleRef(self.id, self.title, self.url)
 
@@ -188,6 +212,7 @@ class Article:
 class Tag:
     name: str
     slug: str
+    url: str = ""            # its page, site-relative (urls.tag)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ import jinja2
 
 from . import urls
 from .errors import Problem, error
-from .keys import key, shown
-from .model import Article, Group, PageSpec, Site
+from .hashing import key
+from .keys import shown
+from .layout import Layout, OutputKind, Planned
+from .model import Article, Group, Output, PageSpec, Site
 from .stats import hot, totals
 
 HOME_PER_COLUMN = 5
@@ -22,8 +24,10 @@ HOME_PER_COLUMN = 5
 def group_view(group: Group) -> dict:
     """What a page shows of a group it does not list: name, link and size, not its articles
     (so that a page changes only when what it shows changes)."""
+    rss, atom = urls.feeds(group.url) if group.column else ("", "")
     return {"key": group.key, "title": group.title, "url": group.url, "column": group.column,
-            "tag": group.tag, "count": len(group.articles), "views": group.total_views}
+            "tag": group.tag, "count": len(group.articles), "views": group.total_views,
+            "feeds": {"rss": rss, "atom": atom} if group.column else None}
 
 
 def site_context(site: Site, dev: bool = False) -> dict:
@@ -35,6 +39,8 @@ def site_context(site: Site, dev: bool = False) -> dict:
         "language": c.language, "publisher": c.publisher, "icp": c.icp,
         "columns": [{"key": g.key, "title": g.title, "url": g.url, "column": g.column} for g in site.columns],
         "rss": rss, "atom": atom, "dev": dev,
+        "urls": {"home": urls.HOME, "hot": urls.HOT, "archive": urls.ARCHIVE, "tags": urls.TAGS, "stats": urls.STATS,
+                 "sitemap": urls.SITEMAP, "dev_script": urls.DEV + "dev.js"},
         "views": {"provider": c.views_provider, "url": c.views_endpoint},
     }
 
@@ -113,7 +119,7 @@ def article_jsonld(site: Site, article: Article) -> dict:
     if c.publisher:
         data["publisher"] = {"@type": "Organization", "name": c.publisher}
     if article.cover_url:
-        data["image"] = article.cover_url if article.cover_url.startswith("http") else urls.absolute(c.base_url, article.cover_url)
+        data["image"] = urls.external_or_absolute(c.base_url, article.cover_url)
     return data
 
 
@@ -131,6 +137,7 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
         page = _page(site, "article", article.url, article.title, article.summary, columns[article.column],
                      parts[article.column])
         page["og_type"], page["view_key"] = "article", article.id
+        page["image"] = urls.external_or_absolute(c.base_url, article.cover_url) if article.cover_url else ""
         specs.append(PageSpec(urls.output_file(article.url), article.url, "article.html", {"page": page, "article": article}))
     for group in site.columns:
         specs.extend(_paginated(site, "column", group, group.title, group))
@@ -177,7 +184,10 @@ def template_problem(exc: Exception, fallback: str) -> Problem:
         if frame.filename.endswith((".html", ".xml", ".j2", ".jinja")):
             path, line = frame.filename, frame.lineno or 1
             break
-    return error(path, line, f"模板出错 (template error): {type(exc).__name__}: {exc}")
+    hint = ("检查模板里的变量名和属性名；文章的正文只在文章页里有，是 content（目录是 headings），"
+            "列表里的文章没有正文 (an article's HTML is `content` on its own page only)"
+            if isinstance(exc, jinja2.UndefinedError) else "")
+    return error(path, line, f"模板出错 (template error): {type(exc).__name__}: {exc}", hint)
 
 
 # context entries made of plain values only (strings, numbers, dicts of them, columns and tags):
@@ -210,3 +220,25 @@ def render_page(spec: PageSpec, env: jinja2.Environment, site: Site, site_ctx: d
     except Exception as exc:  # a theme bug must become a Problem, whatever Jinja raised
         return None, template_problem(exc, spec.template)
     return html.encode("utf-8"), None
+
+
+def plan(layout: Layout) -> Planned:
+    """Every page of layout.pages, rendered through the theme's templates when its key changed."""
+    from .templates import make_env
+
+    c = layout.site.config
+    env = make_env(list(layout.layers), c.base_path, c.base_url)
+
+    def producer(spec: PageSpec):
+        def produce() -> bytes:
+            data, problem = render_page(spec, env, layout.site, layout.site_ctx, layout.bodies)
+            if problem:
+                layout.notes.append(problem)
+                return b""
+            return data
+        return produce
+    return [Output(s.path, origin=s.template, key=page_key(s, layout.site_key, layout.memo), produce=producer(s))
+            for s in layout.pages], ()
+
+
+KIND = OutputKind("pages", "页面 pages", plan)

@@ -1,10 +1,13 @@
 """Work spread over processes, results back in order.
 
-`ordered_map(fn, items, jobs)` yields fn(item) for every item, in the order of the items, from
-`jobs` worker processes (forked where the system can fork, so the workers start with everything
-the parent had built; spawned elsewhere, with `context` pickled). At most `window` items are in
-flight at a time, so neither the inputs nor the results pile up in memory. With one job, or few
-items, it runs in this process: for a small site that is faster than starting workers.
+`ordered_map(fn, items, jobs, context)` yields fn(context, item) for every item, in the order of
+the items, from `jobs` worker processes (forked where the system can fork, so the workers start
+with everything the parent had built; spawned elsewhere, with `context` pickled). At most
+`window` items are in flight at a time, so neither the inputs nor the results pile up in memory.
+With one job, or few items, it runs in this process: for a small site that is faster than
+starting workers. The context is always an argument: nothing is kept here between calls (a
+worker process keeps the one it was started with, for its whole short life, as process pools
+hand data to their workers).
 
 A worker never outlives the build (PR_SET_PDEATHSIG on Linux), and an error in fn is raised
 here, in the caller; a worker that dies (killed, out of memory) raises WorkerDied.
@@ -19,31 +22,27 @@ from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-_CONTEXT: dict = {}
-
 
 class WorkerDied(RuntimeError):
     """A worker process ended without finishing its work (killed, out of memory, crashed)."""
 
 
-def worker_context() -> dict:
-    """What the caller handed to the workers (`context=`), in a worker or in-process alike."""
-    return _CONTEXT
+class _Worker:
+    """What a worker process was started with (set once, by the pool's initializer, in the
+    worker: the parent never sets it)."""
+    context: object = None
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin"   # macOS: fork is unsafe with system libraries
 
 
-def _init(context: dict, thresholds: tuple) -> None:
+def _init(context, thresholds: tuple) -> None:
     import gc
     import signal
 
     gc.set_threshold(*thresholds)              # as the caller has it (a spawned worker starts afresh)
-
-    _CONTEXT.clear()
-    _CONTEXT.update(context)
-    _CONTEXT["in_worker"] = True
+    _Worker.context = context
     # the build turns SIGTERM into KeyboardInterrupt, which a pool worker would catch and carry
     # on with the next chunk; a worker simply dies on SIGTERM, and leaves Ctrl-C to the build
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -56,26 +55,18 @@ def _init(context: dict, thresholds: tuple) -> None:
             pass
 
 
-def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
-    return [fn(item) for item in chunk]
+def _run_chunk(fn: Callable[[object, T], R], chunk: Sequence[T]) -> list[R]:
+    return [fn(_Worker.context, item) for item in chunk]
 
 
-def ordered_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, context: dict | None = None,
+def ordered_map(fn: Callable[[object, T], R], items: Sequence[T], jobs: int, context=None,
                 minimum: int = 48, chunk: int = 8, window: int = 1024,
                 fork_only: bool = False) -> Iterator[R]:
-    """fn(item) for each item, in order. fn must be a module-level function (it is sent to the
-    workers by name); it finds `context` through worker_context()."""
-    context = dict(context or {})
+    """fn(context, item) for each item, in order. fn must be a module-level function (it is
+    sent to the workers by name)."""
     if jobs <= 1 or len(items) < minimum or (fork_only and not can_fork()):
-        previous = dict(_CONTEXT)
-        _CONTEXT.clear()
-        _CONTEXT.update(context, in_worker=False)
-        try:
-            for item in items:
-                yield fn(item)
-        finally:
-            _CONTEXT.clear()
-            _CONTEXT.update(previous)
+        for item in items:
+            yield fn(context, item)
         return
 
     import gc

@@ -239,118 +239,136 @@ def parse_article(source: SourceFile, config: Config, zone: tzinfo) -> tuple[Art
     entries, problems = read_yaml(front, first_line, path)
     if entries is None:
         return None, tuple(problems)
-
-    values: dict = {}
-    lines: dict[str, int] = {}
-    for key, line, node, value in entries:
-        lines[key] = line
-        if key not in KNOWN:
-            if key in CHINESE_KEYS:
-                hint = f"front matter 的键要用英文：把 {key} 改成 {CHINESE_KEYS[key]}"
-            else:
-                close = difflib.get_close_matches(key, KNOWN, n=1, cutoff=0.6)
-                hint = (f"你是不是想写 {close[0]}？(did you mean {close[0]}?)" if close
-                        else "可用的键 known keys: " + ", ".join(KNOWN))
-            problems.append(error(path, line, f"未知的键 unknown key {key!r}", hint))
-            continue
-        if key in STRING_KEYS:
-            as_text = _as_text(node, value)
-            if as_text is None:
-                problems.append(error(path, line, f"{key} 应该是一段文字 (must be a string)",
-                                      f"写成 {key}: \"…\""))
-                continue
-            values[key] = as_text
-        else:
-            values[key] = (node, value)
-
+    f = _Front(path, problems)
+    f.take(entries)
     for key in REQUIRED:
-        if key not in lines:
+        if key not in f.lines:
             example = {"title": "title: \"文章标题\"", "date": "date: 2024-08-22",
                        "column": "column: " + (config.columns[0].name if config.columns else "科言科语")}[key]
-            problems.append(error(path, 1, f"缺少必填的键 {key} (required key missing)", f"在 front matter 里加一行 {example}"))
+            f.error(1, f"缺少必填的键 {key} (required key missing)", f"在 front matter 里加一行 {example}")
+    title = clean_text(f.values.get("title", ""))
+    if "title" in f.values and not title:
+        f.error(f.lines["title"], "title 是空的 (empty title)", "写上文章标题")
+    column, date, updated = f.column(config), f.date("date", zone), f.date("updated", zone)
+    tags, draft, slug, article_id = f.tags(), f.draft(), f.slug(), f.id()
+    cover = clean_text(f.values.get("cover", ""))       # looked up with the other files (refs.py)
+    if any(p.is_error for p in problems):
+        return None, tuple(problems)
+    meta = Meta(
+        title=title, date=date, column=column, tags=tuple(tags),
+        summary=clean_text(f.values.get("summary", "")), author=clean_text(f.values.get("author", "")),
+        id=article_id, slug=slug, draft=draft, updated=updated,
+        cover=cover, lines=tuple(sorted(f.lines.items())),
+    )
+    return ArticleDoc(path=path, sha256=source.sha256, meta=meta, body=body, body_line=body_line), tuple(problems)
 
-    title = clean_text(values.get("title", ""))
-    if "title" in values and not title:
-        problems.append(error(path, lines["title"], "title 是空的 (empty title)", "写上文章标题"))
 
-    column_name = ""
-    if "column" in values:
-        col = config.column(clean_text(values["column"]))
+class _Front:
+    """The front matter's values as they are read and checked: by key, with their lines, and
+    the problems found (added to `problems`)."""
+
+    def __init__(self, path: str, problems: list[Problem]):
+        self.path, self.problems = path, problems
+        self.values: dict = {}
+        self.lines: dict[str, int] = {}
+
+    def error(self, line: int, message: str, hint: str = "") -> None:
+        self.problems.append(error(self.path, line, message, hint))
+
+    def take(self, entries) -> None:
+        """The known keys' values (text for the text keys, (node, value) for the others)."""
+        for key, line, node, value in entries:
+            self.lines[key] = line
+            if key not in KNOWN:
+                if key in CHINESE_KEYS:
+                    hint = f"front matter 的键要用英文：把 {key} 改成 {CHINESE_KEYS[key]}"
+                else:
+                    close = difflib.get_close_matches(key, KNOWN, n=1, cutoff=0.6)
+                    hint = (f"你是不是想写 {close[0]}？(did you mean {close[0]}?)" if close
+                            else "可用的键 known keys: " + ", ".join(KNOWN))
+                self.error(line, f"未知的键 unknown key {key!r}", hint)
+                continue
+            if key in STRING_KEYS:
+                as_text = _as_text(node, value)
+                if as_text is None:
+                    self.error(line, f"{key} 应该是一段文字 (must be a string)", f"写成 {key}: \"…\"")
+                    continue
+                self.values[key] = as_text
+            else:
+                self.values[key] = (node, value)
+
+    def column(self, config: Config) -> str:
+        if "column" not in self.values:
+            return ""
+        col = config.column(clean_text(self.values["column"]))
         if col is None:
             declared = "、".join(c.name for c in config.columns)
-            problems.append(error(path, lines["column"], f"栏目 {values['column']!r} 没有在 site.toml 里声明 (column not declared)",
-                                  f"已声明的栏目 declared columns: {declared}；或在 site.toml 里加一个 [[columns]]"))
-        else:
-            column_name = col.name
+            self.error(self.lines["column"], f"栏目 {self.values['column']!r} 没有在 site.toml 里声明 (column not declared)",
+                       f"已声明的栏目 declared columns: {declared}；或在 site.toml 里加一个 [[columns]]")
+            return ""
+        return col.name
 
-    def date_of(key):
-        if key not in values:
+    def date(self, key: str, zone: tzinfo):
+        if key not in self.values:
             return None
-        node, value = values[key]
+        node, value = self.values[key]
         raw = node.value if isinstance(node, yaml.ScalarNode) else None
         if raw is None or raw == "":
-            problems.append(error(path, lines[key], f"{key} 应该是日期 (must be a date)", f"可用的写法：{FORMS}"))
+            self.error(self.lines[key], f"{key} 应该是日期 (must be a date)", f"可用的写法：{FORMS}")
             return None
         try:
             return parse_date(raw, zone).astimezone(zone)
         except (DateError, OverflowError) as exc:
-            problems.append(error(path, lines[key], f"{key}: {exc}", f"可用的写法：{FORMS}"))
+            self.error(self.lines[key], f"{key}: {exc}", f"可用的写法：{FORMS}")
             return None
 
-    date = date_of("date")
-    updated = date_of("updated")
-
-    tags: list[str] = []
-    if "tags" in values:
-        node, value = values["tags"]
+    def tags(self) -> list[str]:
+        tags: list[str] = []
+        if "tags" not in self.values:
+            return tags
+        node, value = self.values["tags"]
         if isinstance(value, str):
             items = TAG_SPLIT_RE.split(value)
             if len([t for t in items if t.strip()]) > 1 or re.search(r"[,，、;；]", value):
-                problems.append(warning(path, lines["tags"], "tags 写成了一段文字，已按逗号/顿号拆成列表 (tags given as a string)",
-                                        "建议写成列表：tags: [科普, 健康]"))
+                self.problems.append(warning(self.path, self.lines["tags"],
+                                             "tags 写成了一段文字，已按逗号/顿号拆成列表 (tags given as a string)",
+                                             "建议写成列表：tags: [科普, 健康]"))
         elif isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
             items = [str(sub.value) for sub in node.value]
-        elif value is None:
-            items = []
         else:
             items = []
-            problems.append(error(path, lines["tags"], "tags 应该是标签列表 (tags must be a list of words)",
-                                  "写成 tags: [科普, 健康]"))
+            if value is not None:
+                self.error(self.lines["tags"], "tags 应该是标签列表 (tags must be a list of words)", "写成 tags: [科普, 健康]")
         for item in items:
             tag = clean_text(item)
             if tag and tag not in tags:
                 tags.append(tag)
+        return tags
 
-    draft = False
-    if "draft" in values:
-        node, value = values["draft"]
+    def draft(self) -> bool:
+        if "draft" not in self.values:
+            return False
+        value = self.values["draft"][1]
         if isinstance(value, bool):
-            draft = value
-        else:
-            problems.append(error(path, lines["draft"], "draft 只能是 true 或 false (must be a boolean)",
-                                  "写成 draft: true（草稿）或 draft: false"))
+            return value
+        self.error(self.lines["draft"], "draft 只能是 true 或 false (must be a boolean)",
+                   "写成 draft: true（草稿）或 draft: false")
+        return False
 
-    slug = ""
-    if "slug" in values:
-        slug = sanitize_slug(values["slug"])
+    def slug(self) -> str:
+        if "slug" not in self.values:
+            return ""
+        slug = sanitize_slug(self.values["slug"])
         if not slug:
-            problems.append(error(path, lines["slug"], f"slug {values['slug']!r} 里没有可用于网址的字符 (empty slug after sanitizing)",
-                                  "slug 只用小写字母、数字和 -，例如 slug: heidong"))
+            self.error(self.lines["slug"], f"slug {self.values['slug']!r} 里没有可用于网址的字符 (empty slug after sanitizing)",
+                       "slug 只用小写字母、数字和 -，例如 slug: heidong")
+        return slug
 
-    article_id = ""
-    if "id" in values:
-        article_id = clean_text(values["id"])
+    def id(self) -> str:
+        if "id" not in self.values:
+            return ""
+        article_id = clean_text(self.values["id"])
         if not article_id or re.search(r"\s", article_id) or len(article_id) > 128:
-            problems.append(error(path, lines["id"], f"id {values['id']!r} 不可用 (id must be non-empty, without spaces, ≤ 128 characters)",
-                                  "例如 id: kyky-2024-0822；id 一经发布就不要再改"))
-
-    cover = clean_text(values.get("cover", ""))       # looked up with the other files (refs.py)
-    if any(p.is_error for p in problems):
-        return None, tuple(problems)
-    meta = Meta(
-        title=title, date=date, column=column_name, tags=tuple(tags),
-        summary=clean_text(values.get("summary", "")), author=clean_text(values.get("author", "")),
-        id=article_id, slug=slug, draft=draft, updated=updated,
-        cover=cover, lines=tuple(sorted(lines.items())),
-    )
-    return ArticleDoc(path=path, sha256=source.sha256, meta=meta, body=body, body_line=body_line), tuple(problems)
+            self.error(self.lines["id"], f"id {self.values['id']!r} 不可用 (id must be non-empty, without spaces, ≤ 128 characters)",
+                       "例如 id: kyky-2024-0822；id 一经发布就不要再改")
+        return article_id

@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
+from . import urls
 from .errors import BuildFailed, Problem
 
 WATCHED = ("content", "themes", "data", "static", "site.toml")
-STATUS_DIR = "__kexie"
+STATUS_DIR = urls.DEV.rstrip("/")
 SETTLE = 0.15           # seconds without a new save before a rebuild starts
 LOCKED = "another build is running"   # in the message of writer.site_lock's refusal
 RETRY_FAST, RETRY_SLOW = 0.5, 1.0     # seconds between tries while another build holds the lock

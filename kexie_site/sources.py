@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
+from .hashing import sha256
 from .model import FILE, IMAGE, UNREADABLE, Asset, SourceFile
 from .urls import MARKDOWN_SUFFIXES
 
@@ -33,10 +32,6 @@ SKIPPED_RE = re.compile("|".join(fnmatch.translate(pattern) for pattern in SKIPP
 
 def is_skipped(name: str) -> bool:
     return SKIPPED_RE.match(name) is not None
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 SVG_TAG_RE = re.compile(rb"<svg\b[^>]*>", re.S)

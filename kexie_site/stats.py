@@ -1,19 +1,13 @@
-"""View counts, summed: the 热门 ranking, the stats page (per column, source and month, with a bar
-chart drawn as inline SVG data) and archive.json for analytics tools and syndication."""
+"""View counts, summed: the 热门 ranking and the stats page (per column, source and month, with a
+bar chart drawn as inline SVG data)."""
 from __future__ import annotations
 
-import json
-from datetime import tzinfo
-
-from . import urls
-from .keys import key
-from .model import Output, Site
+from .model import Site
 from .text import zh_number
 from .views import source_label
 
 HOT_LIMIT = 20
 HOT_PER_COLUMN = 10
-ARCHIVE_JSON = "archive.json"
 
 
 def hot(site: Site) -> dict:
@@ -53,26 +47,3 @@ def totals(site: Site) -> dict:
         "months": [{"month": m, "label": f"{int(m[:4])}年{int(m[5:])}月", "views": n} for m, n in reversed(months)],
         "chart": bars([(f"{int(m[5:])}月" if len(months) <= 24 else m[2:], n) for m, n in months[-24:]]),
     }
-
-
-def archive_json(site: Site, zone: tzinfo, site_key: str = "") -> Output:
-    """Every published article, for analytics tools (schema: schemas/archive.schema.json). Made
-    only when what it shows changed since the last build (its key covers exactly that)."""
-    shown = ("\x1f".join((a.id, a.url, a.title, a.column.name, *(t.name for t in a.tags), "\x1e", a.date.isoformat(),
-                          a.summary, repr(a.views))) for a in site.articles)
-    out_key = key("archive.json", site_key, site.config.title, site.config.base_url, str(zone), *shown)
-    return Output(ARCHIVE_JSON, origin="archive.json", key=out_key, produce=lambda: _archive_json(site, zone))
-
-
-def _archive_json(site: Site, zone: tzinfo) -> bytes:
-    c = site.config
-    items = [{
-        "id": a.id, "url": urls.absolute(c.base_url, a.url), "title": a.title, "column": a.column.name,
-        "tags": [t.name for t in a.tags], "date": a.date.astimezone(zone).isoformat(), "summary": a.summary,
-        "views": {"total": a.total_views, "by_source": dict(a.views)},
-    } for a in site.articles]
-    head = json.dumps({"site": c.title, "base_url": c.base_url}, ensure_ascii=False)[:-1]
-    # one article a line: readable, diffable, and written by the C encoder (indent= is slow)
-    body = ",\n".join(json.dumps(item, ensure_ascii=False) for item in items)
-    text = f'{head}, "articles": [\n{body}\n]}}\n'
-    return text.encode("utf-8")

@@ -6,13 +6,13 @@ themes/<theme>/, then the packaged default theme. So a site can override one tem
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from datetime import datetime
 from pathlib import Path
 
 from . import urls
+from .hashing import files_digest
 from .text import zh_date, zh_datetime, zh_number
 
 THEME_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -60,12 +60,8 @@ def static_files(dirs: list[Path]) -> dict[str, Path]:
 
 def theme_digest(dirs: list[Path]) -> str:
     """Changes whenever any template of the layers changes (for the page cache)."""
-    h = hashlib.sha256()
-    for layer, d in enumerate(dirs):
-        for rel, path in files_under(d / "templates").items():
-            h.update(f"{layer}:{rel}\0".encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+    return files_digest((f"{layer}:{rel}", path) for layer, d in enumerate(dirs)
+                        for rel, path in files_under(d / "templates").items())
 
 
 def theme_files(dirs: list[Path], *extra: Path) -> list[tuple[str, str]]:
@@ -100,6 +96,7 @@ def make_env(dirs: list[Path], base_path: str, base_url: str):
         zh_number=zh_number,
         iso=iso,
         href=lambda url: urls.href(base_path, url),
+        static=lambda rel: urls.href(base_path, urls.static(rel)),     # a file of the theme's static/
         absolute=lambda url: urls.absolute(base_url, url),
     )
     return env

@@ -12,6 +12,7 @@ import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Mapping
 
 SLUG_MAX = 60
 
@@ -78,48 +79,10 @@ def _bound(slug: str, limit: int) -> str:
     return cut.strip("-")
 
 
-# Slugs already worked out (by earlier builds, through the cache): reading pinyin needs the
-# segmenter and the pinyin dictionary, which a build that only meets known titles never loads.
-_SLUGS: dict[tuple[str, int], str] = {}
-_LEARNED: dict[tuple[str, int], str] = {}     # worked out in this build, here or in a worker
-_FRESH: dict[tuple[str, int], str] = {}       # worked out here since the last drain_learned()
-
-
-def remember_slugs(known: dict[tuple[str, int], str]) -> None:
-    _SLUGS.update(known)
-
-
-def learned_slugs() -> dict[tuple[str, int], str]:
-    """Slugs worked out in this process, or adopted from workers, to be remembered by the cache."""
-    return dict(_LEARNED)
-
-
-def drain_learned() -> dict[tuple[str, int], str]:
-    """The slugs worked out here since the last call (a worker process hands them to the build,
-    which adopts them). Each is handed over once, also when the work runs in the build's process."""
-    global _FRESH
-    fresh, _FRESH = _FRESH, {}
-    return fresh
-
-
-def adopt_slugs(pairs) -> None:
-    """Slugs another process worked out, as if worked out here."""
-    for key, slug in pairs:
-        _SLUGS[key] = _LEARNED[key] = slug
-
-
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
     """ASCII slug of any text: pinyin words for Chinese, lower-case letters and digits otherwise.
 
     Returns "" when nothing usable is left (the caller chooses a fallback)."""
-    found = _SLUGS.get((text, limit))
-    if found is None:
-        found = _slugify(text, limit)
-        _SLUGS[(text, limit)] = _LEARNED[(text, limit)] = _FRESH[(text, limit)] = found
-    return found
-
-
-def _slugify(text: str, limit: int) -> str:
     text = unicodedata.normalize("NFKC", clean_text(text))
     words: list[str] = []
     if HAN_RE.search(text):
@@ -133,6 +96,31 @@ def _slugify(text: str, limit: int) -> str:
         parts.extend(p for p in re.split(r"[^a-z0-9]+", folded) if p)
     slug = _bound("-".join(parts), limit)
     return f"{slug}-page" if slug in WINDOWS_RESERVED else slug   # no CON/ folders on Windows
+
+
+class Slugs:
+    """The slugs of one build, each worked out once: `slugs(text, limit)` is slugify's answer.
+    Reading pinyin needs the segmenter and the pinyin dictionary, which a build that meets only
+    titles it has seen before never loads: it starts from the slugs earlier builds worked out
+    (`known`, from the cache), and what it works out itself, or adopts from a worker process, is
+    in `learned`, for the cache to keep. Made by the build and passed to whatever makes slugs."""
+
+    def __init__(self, known: Mapping[tuple[str, int], str] | None = None):
+        self.known = known if known is not None else {}       # only read (a worker shares the build's)
+        self.learned: dict[tuple[str, int], str] = {}
+
+    def __call__(self, text: str, limit: int = SLUG_MAX) -> str:
+        found = self.learned.get((text, limit))
+        if found is None:
+            found = self.known.get((text, limit))
+            if found is None:
+                found = self.learned[(text, limit)] = slugify(text, limit)
+        return found
+
+    def adopt(self, pairs) -> None:
+        """Slugs another process worked out ((text, limit), slug), as if worked out here."""
+        for pair, slug in pairs:
+            self.learned[pair] = slug
 
 
 def sanitize_slug(value: str, limit: int = SLUG_MAX) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import Callable
 from datetime import datetime
 from html import escape
 from urllib.parse import quote, unquote, urlsplit
@@ -28,10 +29,12 @@ STATS = "stats/"
 NOT_FOUND = "404.html"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
+ARCHIVE_JSON = "archive.json"
 RSS = "feed.xml"
 ATOM = "atom.xml"
 STATIC = "static/"
 CONTENT_DIR = "content"
+DEV = "__kexie/"          # `serve`'s own files (the dev script, the build's status)
 
 
 def article(local_date: datetime, slug: str) -> str:
@@ -86,6 +89,11 @@ def _quoted(url: str) -> str:
     return url if UNQUOTED_RE.fullmatch(url) else quote(url, safe="/#?=&:%")
 
 
+def external_or_absolute(base_url: str, url: str) -> str:
+    """An absolute URL (http…) as it is; a site URL made absolute under base_url."""
+    return url if url.startswith(("http://", "https://")) else absolute(base_url, url)
+
+
 def href(base_path: str, url: str) -> str:
     return base_path + _quoted(url)
 
@@ -94,16 +102,16 @@ def absolute(base_url: str, url: str) -> str:
     return base_url + _quoted(url)
 
 
-def asset(content_path: str) -> str:
+def asset(content_path: str, slug: Callable[[str], str] = slugify) -> str:
     """Output path of a file from content/ (an image): its folders and name as ASCII slugs
     (图片/卫星图.PNG → tupian/weixingtu.png), mirroring where it lies under content/."""
     *folders, name = content_path.split("/")
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
-    parts = [slugify(f) or "files" for f in folders]
+    parts = [slug(f) or "files" for f in folders]
     ext = "".join(ch for ch in ext.lower() if ch.isascii() and ch.isalnum())
-    parts.append((slugify(stem) or "file") + (f".{ext}" if ext else ""))
+    parts.append((slug(stem) or "file") + (f".{ext}" if ext else ""))
     return "/".join(parts)
 
 

@@ -18,19 +18,17 @@ under, so that the next build keeps them.
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
 import shutil
-import sys
 from stat import S_ISDIR, S_ISREG
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .errors import Problem, error
+from .errors import error
+from .outdir import PublishRefused
 from .model import Output
 
 MANIFEST = ".kexie-manifest.json"
@@ -42,47 +40,6 @@ class WriteReport:
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
-
-
-class PublishRefused(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
-
-
-# ------------------------------------------------------------------ where output may go
-
-def output_dir_problem(site_dir: Path, out_dir: Path) -> Problem | None:
-    """Refuse an output directory where publishing could destroy an editor's work or feed the
-    build its own output: the content directory, anything containing it or inside it, the site's
-    themes/, static/, data/ and cache, the site root's parent, the home directory, a filesystem
-    root. Checked on real paths (symlinks resolved)."""
-    site = site_dir.resolve()
-    content = (site / "content").resolve()
-    out = out_dir.resolve()
-    home = Path.home().resolve()
-    reasons = []
-    if out == Path(out.anchor):
-        reasons.append("是文件系统的根目录 (a filesystem root)")
-    if out == home or home.is_relative_to(out):
-        reasons.append("是或包含用户主目录 (is or contains the home directory)")
-    if out == site.parent or site.parent.is_relative_to(out):
-        reasons.append("是或包含站点目录的上一级 (is or contains the site's parent)")
-    if content.is_relative_to(out):
-        reasons.append("包含 content/ 目录 (contains the content directory)")
-    if out.is_relative_to(content):
-        reasons.append("在 content/ 目录里面 (is inside the content directory)")
-    for name in ("themes", "static", "data", ".kexie-cache"):
-        try:
-            special = (site / name).resolve()
-        except (RuntimeError, OSError):       # a symlink loop: nothing can be written through it
-            special = site / name
-        if out == special or out.is_relative_to(special) or special.is_relative_to(out):
-            reasons.append(f"是、包含或在站点的 {name}/ 里面 (is, contains or is inside {name}/)")
-    if not reasons:
-        return None
-    return error(str(out_dir), 1, f"不能用这个输出目录 (refused output directory)：它{'，'.join(reasons)}",
-                 "构建会删除它以前生成而现在不再生成的文件：请用站点里的 public/ 或另一个专用的目录，例如 --output public")
 
 
 # the common case at once: parts of lower-case letters, digits, '-', '_' and inner dots
@@ -97,65 +54,6 @@ def check_path(rel: str) -> bool:
         return False
     parts = rel.split("/")
     return all(p not in ("", ".", "..") and not ODD_PART_RE.search(p) for p in parts)
-
-
-# ------------------------------------------------------------------ locking
-
-def output_lock_path(out_dir: Path) -> Path:
-    """The lock of an output directory: beside it, with its staging folder and journal, where
-    every build into it sees the same file (whoever runs it, whatever its TMPDIR)."""
-    out_dir = out_dir.resolve()
-    return out_dir.parent / f".{out_dir.name}.kexie-lock"
-
-
-@contextmanager
-def site_lock(lock_path: Path, optional: bool = False):
-    """One build at a time per site and per output directory; a second one stops at once. The
-    lock is the operating system's (lockf / msvcrt), so a build that dies leaves none behind.
-    `optional`: a lock file that cannot be made (the cache folder is unusable) is gone without;
-    otherwise that is an error naming the place."""
-    try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+b")
-    except OSError as exc:
-        if optional:
-            yield
-            return
-        raise PublishRefused([os_problem(exc, lock_path)])
-    try:
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl   # lockf: a forked worker does not inherit it, so it cannot outlive us
-                fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise PublishRefused([error(str(lock_path), 1, "另一个构建正在使用这个站点或输出目录 (another build is running on this site or output directory)",
-                                        "等它结束后再构建：锁由系统管理，那个构建一结束（哪怕是被强行终止）就会释放，不要删除锁文件")])
-        yield
-    finally:
-        handle.close()
-
-
-# ------------------------------------------------------------------ what the machine refuses
-
-OS_REASONS = {
-    errno.ENOSPC: ("磁盘已满 (disk full)", "腾出磁盘空间（或换一个输出目录）后再构建；上次发布的输出没有改动"),
-    errno.EDQUOT: ("磁盘配额已用完 (disk quota exceeded)", "腾出空间或请管理员调整配额后再构建；上次发布的输出没有改动"),
-    errno.EROFS: ("文件系统是只读的 (read-only file system)", "换一个可写的输出目录，例如 --output public"),
-    errno.EACCES: ("没有权限 (permission denied)", "检查这个文件夹的所有者和权限，或换一个输出目录"),
-    errno.EPERM: ("不允许这样操作 (operation not permitted)", "检查这个文件夹的所有者和权限，或换一个输出目录"),
-}
-
-
-def os_problem(exc: OSError, where: Path | str | None = None) -> Problem:
-    """What the machine refused (a full disk, a read-only folder, no permission), as an editor's
-    problem naming the path."""
-    path = exc.filename or where or "?"
-    what, hint = OS_REASONS.get(exc.errno, (f"无法写入 (cannot write): {exc.strerror or exc}",
-                                            "检查磁盘和这个文件夹的权限；上次发布的输出没有改动"))
-    return error(str(path), 1, f"{what}：{path}", hint)
 
 
 # ------------------------------------------------------------------ publishing
@@ -294,32 +192,30 @@ def bytes_of(output: Output) -> bytes:
 @dataclass(frozen=True)
 class Staging:
     """Where stage() puts a file: the output directory, its staging folder, and the files the
-    last build published there."""
+    last build published there. `made` holds the staging folders made (or found) so far, in
+    this process: one publish's own (a forked worker adds to its copy)."""
     out_dir: str
     staging: str
     before: frozenset
+    made: set = field(default_factory=set, compare=False)
 
 
 # a new file, never one that is there already (O_EXCL); os.open and os.write, not open():
 # 15,000 files of a cold build, and open() adds an isatty and a seek to each
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-_MADE: set[str] = set()       # staging folders this process has made (or found)
 
 
-def _make_folder(folder: str) -> None:
+def _make_folder(folder: str, made: set) -> None:
     parent = os.path.dirname(folder)
-    if parent in _MADE:
+    if parent in made:
         try:
             os.mkdir(folder)
         except FileExistsError:                  # made by another worker
             pass
-        except FileNotFoundError:                # the parent was of an earlier build
-            _MADE.clear()
-            os.makedirs(folder, exist_ok=True)
     else:
         os.makedirs(folder, exist_ok=True)
-    _MADE.add(folder)
-    _MADE.add(parent)
+    made.add(folder)
+    made.add(parent)
 
 
 def stage(output: Output, data: bytes, where: Staging) -> tuple[str, list]:
@@ -335,14 +231,9 @@ def stage(output: Output, data: bytes, where: Staging) -> tuple[str, list]:
                 return "unchanged", [output.key, st.st_size, st.st_mtime_ns]
     target = os.path.join(where.staging, output.path)
     folder = os.path.dirname(target)
-    if folder not in _MADE:
-        _make_folder(folder)
-    try:
-        fd = os.open(target, _NEW_FILE, 0o666)
-    except FileNotFoundError:                  # a folder made for an earlier build (serve) is gone
-        _MADE.clear()
-        _make_folder(folder)
-        fd = os.open(target, _NEW_FILE, 0o666)
+    if folder not in where.made:
+        _make_folder(folder, where.made)
+    fd = os.open(target, _NEW_FILE, 0o666)
     try:
         view = memoryview(data)
         while view:
@@ -406,19 +297,43 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     `before_swap()` may return problems found while producing the files: then nothing is
     published. `articles` is the identity record the manifest keeps (identity.record_to_json).
     Returns the report and the new records."""
-    records = records or {}
     outputs = list(outputs)
     out_dir = out_dir.resolve()
     recover(out_dir)
+    before = _ours(out_dir, records or {})
+    _refuse_unsafe(outputs, out_dir, before)
     staging, backup, journal = side_paths(out_dir)
-    before = read_manifest(out_dir)
-    # a file the records say this tool wrote, still exactly as written (size and mtime), is ours
-    # even when the manifest is gone (deleted, or not uploaded back)
-    root = str(out_dir)
-    before |= {p for p, seen in records.items()
-               if p not in before and isinstance(seen, list) and len(seen) == 3 and check_path(p)
-               and _same_file(f"{root}/{p}", seen)}
+    staging.mkdir(parents=True)
+    try:
+        written, unchanged, files, plan = _stage_changes(outputs, out_dir, before, records or {}, stage_all, staging)
+        late = before_swap() if before_swap else []
+        if late:
+            raise PublishRefused(list(late))
+        plan["remove"] = sorted(p for p in before if p not in files
+                                and (out_dir / p).is_file() and not (out_dir / p).is_symlink())
+        _write_manifest(staging, out_dir, sorted(files), articles, plan)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _swap(out_dir, _with_trees(out_dir, plan))
+    return WriteReport(tuple(written), tuple(unchanged), tuple(plan["remove"])), files
 
+
+def _ours(out_dir: Path, records: dict[str, list]) -> set[str]:
+    """The files in out_dir this tool wrote: those its manifest lists, and those the records
+    say it wrote, still exactly as written (size and mtime), even when the manifest is gone
+    (deleted, or not uploaded back)."""
+    before = read_manifest(out_dir)
+    root = str(out_dir)
+    return before | {p for p, seen in records.items()
+                     if p not in before and isinstance(seen, list) and len(seen) == 3 and check_path(p)
+                     and _same_file(f"{root}/{p}", seen)}
+
+
+def _refuse_unsafe(outputs: list[Output], out_dir: Path, before: set[str]) -> None:
+    """Refuse an unsafe output path, and an output that would replace a file (or need a folder
+    where there is a file) the tool did not write."""
     bad = [o for o in outputs if not check_path(o.path)]
     checked: dict[str, str] = {}
     leaving = before - {o.path for o in outputs}
@@ -431,54 +346,56 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
                    f"输出目录里已有 {hit}，不是 kexie-site 生成的，不会覆盖 (would overwrite a file the tool did not create: {o.path})",
                    "把它移走，或换一个输出目录") for o, hit in clashes])
 
+
+def _stage_changes(outputs: list[Output], out_dir: Path, before: set[str], records: dict[str, list],
+                   stage_all, staging: Path) -> tuple[list, list, dict, dict]:
+    """Make and stage every output that is not published already as it should be: (written,
+    unchanged, {path: record} of every output, the plan of the swap without its removals)."""
     written, unchanged, files = [], [], {}
-    plan = {"replace": [], "add": [], "remove": []}
-    made_bytes: Iterator = iter(())
-    staging.mkdir(parents=True)
+    plan: dict[str, list] = {"replace": [], "add": [], "remove": []}
+    root = str(out_dir)
+    needed: list[Output] = []
+    for output in outputs:
+        seen = records.get(output.path) if output.path in before else None
+        if seen and output.key and seen[0] == output.key and _same_file(f"{root}/{output.path}", seen):
+            unchanged.append(output.path)            # same inputs as last time: not even rendered
+            files[output.path] = seen
+            continue
+        current = out_dir / output.path
+        if output.path in before and (current.is_symlink() or (current.exists() and not current.is_file())):
+            raise PublishRefused([error(str(current), 1,
+                                        f"输出目录里的 {output.path} 已不是 kexie-site 写的文件，不会替换 (not a file the tool wrote)",
+                                        "把它移走再构建")])
+        needed.append(output)
+    where = Staging(str(out_dir), str(staging), frozenset(before))
+    made = stage_all(needed, where) if stage_all else (stage(o, bytes_of(o), where) for o in needed)
     try:
-        needed: list[Output] = []
-        for output in outputs:
-            seen = records.get(output.path) if output.path in before else None
-            if seen and output.key and seen[0] == output.key and _same_file(f"{root}/{output.path}", seen):
-                unchanged.append(output.path)            # same inputs as last time: not even rendered
-                files[output.path] = seen
-                continue
-            current = out_dir / output.path
-            if output.path in before and (current.is_symlink() or (current.exists() and not current.is_file())):
-                raise PublishRefused([error(str(current), 1,
-                                            f"输出目录里的 {output.path} 已不是 kexie-site 写的文件，不会替换 (not a file the tool wrote)",
-                                            "把它移走再构建")])
-            needed.append(output)
-        where = Staging(str(out_dir), str(staging), frozenset(before))
-        made_bytes = stage_all(needed, where) if stage_all else (stage(o, bytes_of(o), where) for o in needed)
-        for output, (status, record) in zip(needed, made_bytes, strict=True):
+        for output, (status, record) in zip(needed, made, strict=True):
             files[output.path] = record
             if status == "unchanged":
                 unchanged.append(output.path)
             else:
                 written.append(output.path)
                 plan[status].append(output.path)
-        late = before_swap() if before_swap else []
-        if late:
-            raise PublishRefused(list(late))
-        plan["remove"] = sorted(p for p in before if p not in files
-                                and (out_dir / p).is_file() and not (out_dir / p).is_symlink())
-        manifest = {"generator": "kexie-site", "files": sorted(files)}
-        if articles is not None:
-            manifest["articles"] = articles
-        # (no indent: json's C encoder; with the record of 10,000 articles the Python one took 0.25 s)
-        manifest = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
-        (staging / MANIFEST).write_text(manifest, "utf-8")
-        plan["replace" if (out_dir / MANIFEST).exists() else "add"].append(MANIFEST)
-    except BaseException:
-        close = getattr(made_bytes, "close", None)
+    finally:
+        close = getattr(made, "close", None)
         if close:
             close()                                   # stop any workers still making files
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    return written, unchanged, files, plan
 
-    # new folders go over whole: one rename instead of a mkdir and a rename per file
-    out_dir.mkdir(parents=True, exist_ok=True)
+
+def _write_manifest(staging: Path, out_dir: Path, files: list[str], articles: list | None, plan: dict) -> None:
+    manifest = {"generator": "kexie-site", "files": files}
+    if articles is not None:
+        manifest["articles"] = articles
+    # (no indent: json's C encoder; with the record of 10,000 articles the Python one took 0.25 s)
+    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    plan["replace" if (out_dir / MANIFEST).exists() else "add"].append(MANIFEST)
+
+
+def _with_trees(out_dir: Path, plan: dict) -> dict:
+    """The plan with new folders going over whole: one rename instead of a mkdir and a rename
+    per file (`add_trees`)."""
     missing: dict[str, bool] = {}
 
     def top_missing(rel: str) -> str | None:
@@ -498,9 +415,14 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
             trees.add(tree)
         else:
             singles.append(rel)
-    plan["add_trees"], plan["add"] = sorted(trees), singles
+    return {**plan, "add_trees": sorted(trees), "add": singles}
 
-    # the swap: journal first, then renames; undone at once on an error, by recover() after a kill
+
+def _swap(out_dir: Path, plan: dict) -> None:
+    """The swap: journal first, then renames; undone at once on an error, by recover() after a
+    kill. A replaced file keeps a hard link in the backup and the new one is renamed over it,
+    so every path has a file at every moment; a removed file is moved to the backup."""
+    staging, backup, journal = side_paths(out_dir)
     folders = sorted({rel.rpartition("/")[0] for rel in plan["replace"] + plan["add"] + plan["remove"]})
     escaping = _escaping_folders(folders, out_dir)
     if escaping:
@@ -512,8 +434,6 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
         handle.flush()
         os.fsync(handle.fileno())
     try:
-        # a replaced file keeps a hard link in the backup and the new one is renamed over it, so
-        # every path has a file at every moment; a removed file is moved to the backup
         for rel in plan["replace"]:
             (backup / rel).parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -540,5 +460,3 @@ def publish(outputs: Iterable[Output], out_dir: Path, before_swap=None,
     journal.unlink()
     shutil.rmtree(staging, ignore_errors=True)
     shutil.rmtree(backup, ignore_errors=True)
-    report = WriteReport(tuple(written), tuple(unchanged), tuple(plan["remove"]))
-    return report, {p: v for p, v in files.items()}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, REPO, article, build_site, write_site
-from kexie_site import pipeline, writer
+from conftest import NOW, REPO, article, build_site, read_tree, write_site
+from kexie_site import outdir, perarticle, render
 
 
 def site_files() -> dict[str, str]:
@@ -21,12 +21,8 @@ def site_files() -> dict[str, str]:
             for i in range(5)}
 
 
-def tree(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-
 def cache_warnings(result) -> list:
-    return [p for p in result.problems if p.path == pipeline.CACHE_NAME]
+    return [p for p in result.problems if p.path == perarticle.CACHE_NAME]
 
 
 def rebuilt_equals_uncached(tmp_path: Path, site: Path, out: Path):
@@ -37,7 +33,7 @@ def rebuilt_equals_uncached(tmp_path: Path, site: Path, out: Path):
         '{% extends "base.html" %}{% block main %}<h1>{{ article.title }}</h1>{{ content|safe }}{% endblock %}', "utf-8")
     result, _ = build_site(site)
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
     return result
 
 
@@ -105,10 +101,10 @@ def test_a_damaged_cache_builds_what_no_cache_builds_with_at_most_one_warning(tm
     try:
         result = rebuilt_equals_uncached(tmp_path, site, out)
         assert len(cache_warnings(result)) <= 1
-        assert [p for p in result.problems if p.path != pipeline.CACHE_NAME] == []
-        assert b"POISON" not in b"".join(tree(out).values())
+        assert [p for p in result.problems if p.path != perarticle.CACHE_NAME] == []
+        assert b"POISON" not in b"".join(read_tree(out).values())
         again, _ = build_site(site)                         # and the one after is fine too,
-        assert [p for p in again.problems if p.path != pipeline.CACHE_NAME] == []
+        assert [p for p in again.problems if p.path != perarticle.CACHE_NAME] == []
         if how not in UNUSABLE:                             # with a cache that heals itself
             assert cache_warnings(again) == []
     finally:
@@ -122,7 +118,7 @@ def test_a_bit_flip_in_a_cached_page_is_rebuilt_and_said_once(tmp_path):
     _, out = build_site(site)
     damage(site, "bit flip")
     result = rebuilt_equals_uncached(tmp_path, site, out)
-    assert [p.message for p in cache_warnings(result)] == [pipeline.CACHE_HEALED.message]
+    assert [p.message for p in cache_warnings(result)] == [perarticle.CACHE_HEALED.message]
 
 
 def test_the_output_lock_is_beside_the_output_whatever_the_tmpdir(tmp_path):
@@ -133,13 +129,13 @@ def test_the_output_lock_is_beside_the_output_whatever_the_tmpdir(tmp_path):
     build_site(site, out)
     other_tmp = tmp_path / "other-tmp"
     other_tmp.mkdir()
-    with writer.site_lock(writer.output_lock_path(out)):
+    with outdir.site_lock(outdir.output_lock_path(out)):
         run = subprocess.run([sys.executable, "-m", "kexie_site", "build", "--site", str(site), "--output", str(out),
                               "--now", NOW], capture_output=True, text=True, cwd=REPO,
                              env={**os.environ, "TMPDIR": str(other_tmp)})
     assert run.returncode == 1
     assert "another build is running" in run.stderr and "Traceback" not in run.stderr
-    assert writer.output_lock_path(out).parent == out.parent and not list(other_tmp.iterdir())
+    assert outdir.output_lock_path(out).parent == out.parent and not list(other_tmp.iterdir())
 
 
 def touch_templates(site: Path, n: int) -> None:
@@ -150,7 +146,7 @@ def touch_templates(site: Path, n: int) -> None:
 
 
 def test_articles_rendered_again_in_page_workers_are_stored_for_the_next_build(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "PAGES_PARALLEL_MIN", 2)
+    monkeypatch.setattr(render, "PAGES_PARALLEL_MIN", 2)
     site = write_site(tmp_path / "site", site_files())
     build_site(site, jobs=2)
     con = sqlite3.connect(site / ".kexie-cache" / "cache.sqlite")
@@ -159,7 +155,7 @@ def test_articles_rendered_again_in_page_workers_are_stored_for_the_next_build(t
     con.close()
     touch_templates(site, 1)
     healed, _ = build_site(site, jobs=2)
-    assert [p.message for p in healed.problems] == [pipeline.CACHE_HEALED.message]
+    assert [p.message for p in healed.problems] == [perarticle.CACHE_HEALED.message]
     touch_templates(site, 2)
     after, _ = build_site(site, jobs=2)
     assert after.problems == () and after.markdown_renders == 0

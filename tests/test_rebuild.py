@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, REPO, article, build_site, page, png_bytes, write_site
-from kexie_site import pipeline
+from conftest import NOW, REPO, article, build_site, page, png_bytes, read_tree, site_toml, write_site
+from kexie_site import perarticle, render
 
 
 def site_files(n: int = 6) -> dict:
@@ -21,10 +21,6 @@ def site_files(n: int = 6) -> dict:
         files[f"content/a{i}.md"] = article(f"第{i}篇文章", f"2024-08-{10 + i:02d}", column=column,
                                             tags=["天文"] if i % 3 == 0 else ["物理"], body=body)
     return files
-
-
-def tree(out):
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def test_nothing_changed_means_no_markdown_and_no_writes(tmp_path):
@@ -63,16 +59,16 @@ def test_one_edited_article_renders_once_and_rewrites_only_the_pages_showing_it(
     assert result.pages_rendered < result.pages / 2
     # and what was written is exactly what a build from scratch makes
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
 
 
 def test_feeds_sitemap_and_archive_json_are_made_again_only_when_what_they_show_changed(tmp_path, monkeypatch):
-    from kexie_site import feeds as feeds_module, stats as stats_module
+    from kexie_site import archivejson, feeds as feeds_module, sitemap
 
     made = []
     real = feeds_module._feed
     monkeypatch.setattr(feeds_module, "_feed", lambda *a: made.append(a[5]) or real(*a))   # a[5]: its path
-    for module, name in ((feeds_module, "_sitemap"), (stats_module, "_archive_json")):
+    for module, name in ((sitemap, "_sitemap"), (archivejson, "_archive_json")):
         monkeypatch.setattr(module, name, lambda *a, _real=getattr(module, name), _name=name:
                             made.append(_name) or _real(*a))
     site = write_site(tmp_path / "site", site_files(), limit=2)      # the feeds hold the newest two
@@ -95,7 +91,7 @@ def test_feeds_sitemap_and_archive_json_are_made_again_only_when_what_they_show_
     assert "_archive_json" in made and "archive.json" in new.report.written   # a new title
     assert {"columns/kyky/feed.xml", "columns/kyky/atom.xml"} <= set(new.report.written)
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
 
 
 def test_a_template_edit_renders_pages_again_but_no_markdown(tmp_path):
@@ -117,39 +113,39 @@ def test_cached_and_uncached_builds_are_byte_identical(tmp_path):
     (site / "content/a1.md").write_text(article("第1篇文章（改）", "2024-08-11", column="科言科语"), "utf-8")
     _, cached = build_site(site, tmp_path / "cached")
     _, plain = build_site(site, tmp_path / "plain", cache=False)
-    assert tree(cached) == tree(plain)
+    assert read_tree(cached) == read_tree(plain)
 
 
 def test_parallel_and_serial_markdown_give_the_same_site(tmp_path, monkeypatch):
     site = write_site(tmp_path / "site", site_files(8))
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(perarticle, "PARALLEL_MIN", 2)
     parallel, one = build_site(site, tmp_path / "parallel", cache=False, jobs=2)
     serial, two = build_site(site, tmp_path / "serial", cache=False, jobs=1)
     assert parallel.markdown_renders == serial.markdown_renders == 8
-    assert tree(one) == tree(two)
+    assert read_tree(one) == read_tree(two)
 
 
 def test_pages_made_in_worker_processes_are_the_pages_made_in_one(tmp_path, monkeypatch):
     site = write_site(tmp_path / "site", site_files(8))
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 2)
-    monkeypatch.setattr(pipeline, "PAGES_PARALLEL_MIN", 2)
+    monkeypatch.setattr(perarticle, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(render, "PAGES_PARALLEL_MIN", 2)
     first, out = build_site(site, jobs=2)                 # cached: pages go to the workers
     _, serial = build_site(site, tmp_path / "serial", cache=False, record_dir=out, jobs=1)
-    assert first.pages_rendered == first.pages and tree(out) == tree(serial)
+    assert first.pages_rendered == first.pages and read_tree(out) == read_tree(serial)
     (site / "content/a3.md").write_text(article("第3篇文章（改）", "2024-08-13", column="科言科语", tags=["天文"]),
                                         "utf-8")
     again, _ = build_site(site, jobs=2)
     assert again.markdown_renders == 1 and 0 < again.pages_rendered < again.pages
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out, jobs=1)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_template_error_in_a_page_is_reported_wherever_the_page_was_made(tmp_path, monkeypatch, jobs):
     site = write_site(tmp_path / "site", site_files(8))
-    monkeypatch.setattr(pipeline, "PAGES_PARALLEL_MIN", 2)
+    monkeypatch.setattr(render, "PAGES_PARALLEL_MIN", 2)
     _, out = build_site(site, jobs=jobs)
-    before = tree(out)
+    before = read_tree(out)
     (site / "themes/default/templates").mkdir(parents=True)
     (site / "themes/default/templates/article.html").write_text(
         '{% extends "base.html" %}{% block main %}\n\n{{ article.no_such_field.deeper }}{% endblock %}', "utf-8")
@@ -160,14 +156,14 @@ def test_a_template_error_in_a_page_is_reported_wherever_the_page_was_made(tmp_p
     assert [(Path(p.path).relative_to(site).as_posix(), p.line) for p in problems] == \
         [("themes/default/templates/article.html", 3)]
     assert "no_such_field" in problems[0].message
-    assert tree(out) == before                            # and nothing was published
+    assert read_tree(out) == before                            # and nothing was published
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong rows", "wrong types"])
 def test_a_corrupt_cache_is_survived(tmp_path, damage):
     site = write_site(tmp_path / "site", site_files())
     _, out = build_site(site)
-    before = tree(out)
+    before = read_tree(out)
     db = site / ".kexie-cache" / "cache.sqlite"
     if damage == "garbage":
         db.write_bytes(b"this is not a database" * 100)
@@ -196,7 +192,7 @@ def test_a_corrupt_cache_is_survived(tmp_path, damage):
                                                 tags=["物理"], body="第2篇的正文。"), "utf-8")
     result, _ = build_site(site)
     assert result.articles == 6
-    assert tree(out) == before
+    assert read_tree(out) == before
 
 
 def test_a_scheduled_article_is_published_when_its_time_comes(tmp_path):
@@ -276,9 +272,9 @@ def test_article_html_missing_from_the_cache_is_rendered_again_never_an_empty_pa
     (site / "themes/default/templates/article.html").write_text(
         '{% extends "base.html" %}{% block main %}{{ content|safe }}{% endblock %}', "utf-8")
     result, _ = build_site(site)
-    assert [p.message for p in result.problems] == [pipeline.CACHE_HEALED.message]
+    assert [p.message for p in result.problems] == [perarticle.CACHE_HEALED.message]
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
     again, _ = build_site(site)                          # and the cache has them again
     assert again.problems == ()
 
@@ -350,7 +346,7 @@ def test_after_each_kind_of_edit_the_rebuilt_site_is_the_site_built_from_scratch
     # editing what pins a published article's identity (date, column, id, slug) moves it: said
     assert [p for p in result.problems if "published id/URL changed" not in p.message] == []
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
     assert result.report.written or kind == "moved to another folder"   # the edit showed somewhere (a move shows nowhere)
 
 
@@ -369,12 +365,11 @@ def test_an_article_moved_to_another_folder_links_from_its_new_place(tmp_path):
     hrefs = page(out, "2024/08/03/src/").xpath('//div[contains(@class, "article-body")]//a/@href')
     assert hrefs == ["/2024/08/02/b-target/"]
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
 
 
 def test_a_time_skipped_by_daylight_saving_is_the_same_cached_or_not(tmp_path):
-    from conftest import SITE_TOML
-    config = SITE_TOML.format(base_url="https://kepu.example.cn/", limit=20).replace(
+    config = site_toml().replace(
         'icp = "鲁ICP备00000000号-1"\n', 'icp = "鲁ICP备00000000号-1"\ntimezone = "America/New_York"\n')
     site = write_site(tmp_path / "site", {"content/a.md": article("夏令时", '"2024-03-10 02:30"', slug="dst")},
                       config=config)
@@ -382,7 +377,7 @@ def test_a_time_skipped_by_daylight_saving_is_the_same_cached_or_not(tmp_path):
     (site / "site.toml").write_text(config.replace('title = "测试科普站"', 'title = "测试科普站（改）"'), "utf-8")
     build_site(site)                                  # the article's date now comes from the cache
     _, fresh = build_site(site, tmp_path / "fresh", cache=False, record_dir=out)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
     meta = page(out, "2024/03/10/dst/").xpath('//meta[@property="article:published_time"]/@content')
     assert meta == ["2024-03-10T03:30:00-04:00"]     # 02:30 does not exist that night: it is 03:30 EDT
 
@@ -396,7 +391,7 @@ def test_a_preview_build_changes_when_an_articles_time_comes_though_no_file_did(
     result, out = build_site(site, now="2024-09-10 12:00", **options)
     assert not result.fast
     _, fresh = build_site(site, tmp_path / "fresh", now="2024-09-10 12:00", cache=False, record_dir=out, **options)
-    assert tree(out) == tree(fresh)
+    assert read_tree(out) == read_tree(fresh)
 
 
 def test_files_read_again_with_unchanged_bytes_are_not_read_at_every_build_after(tmp_path, monkeypatch):

@@ -18,13 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, article, build_site, page, parse_html, problems_of, write_site
-from kexie_site import articles, pipeline, writer
+from conftest import REPO, article, build_site, page, parse_html, png_bytes, problems_of, site_toml, write_site
+from kexie_site import outdir, perarticle, render, writer
 from kexie_site.errors import BuildFailed
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+PNG = png_bytes(1, 1)
 
 
 def snapshot(root: Path, skip: tuple[Path, ...] = ()) -> dict[str, str]:
@@ -165,11 +163,11 @@ def test_two_builds_at_once_cannot_interleave(tmp_path, which):
     site = write_site(tmp_path / "site", two_articles())
     other = write_site(tmp_path / "other", two_articles())
     out = tmp_path / "shared-output"
-    lock = site / ".kexie-cache" / "build.lock" if which == "site" else writer.output_lock_path(out)
+    lock = site / ".kexie-cache" / "build.lock" if which == "site" else outdir.output_lock_path(out)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from kexie_site.writer import site_lock
+        from kexie_site.outdir import site_lock
         with site_lock(Path({str(lock)!r})):
             print("locked", flush=True)
             time.sleep(30)
@@ -473,9 +471,7 @@ def test_scheme_tricks_and_cite_urls_are_neutralized(tmp_path):
 
 
 def test_control_characters_in_site_toml_and_odd_dates_are_problems_not_crashes(tmp_path):
-    from conftest import SITE_TOML
-    config = SITE_TOML.format(base_url="https://kepu.example.cn/", limit=20).replace(
-        'description = "测试用的每日科普站点"', 'description = "测试\\u0001站点"')
+    config = site_toml(description="测试\x01站点")
     site = write_site(tmp_path / "site", {"content/a.md": article("好", "2024-08-22")}, config=config)
     result, out = build_site(site)
     assert feedparser.parse((out / "feed.xml").read_bytes()).bozo == 0
@@ -558,20 +554,20 @@ def test_worker_processes_die_with_a_killed_build(tmp_path):
             proc.kill()
 
 
-_REAL_WORK = articles.work
-_REAL_STAGE = pipeline._stage_page
+_REAL_WORK = perarticle._work
+_REAL_STAGE = render._stage_one
 
 
-def _dying_work(job, settings):
+def _dying_work(settings, job):
     if job.source.path.endswith("/a30.md"):
         os._exit(9)                                   # as the kernel's OOM killer would end it
-    return _REAL_WORK(job, settings)
+    return _REAL_WORK(settings, job)
 
 
-def _dying_stage(index):
+def _dying_stage(context, index):
     if index == 100:
         os._exit(9)
-    return _REAL_STAGE(index)
+    return _REAL_STAGE(context, index)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the patched functions reach the workers by fork")
@@ -585,13 +581,13 @@ def test_a_worker_that_dies_is_a_clear_error_and_the_output_is_untouched(tmp_pat
     if stage == "markdown":
         for i in range(60):
             (site / f"content/x/a{i}.md").write_text(article(f"第{i}篇（改）", f"2024-08-{1 + i % 28:02d}"), "utf-8")
-        monkeypatch.setattr(articles, "work", _dying_work)
+        monkeypatch.setattr(perarticle, "_work", _dying_work)
     else:                                             # a theme edit: every page is made again
         theme = site / "themes/default/templates"
         theme.mkdir(parents=True)
         for name in ("list.html", "article.html"):
             (theme / name).write_text((REPO / "themes/default/templates" / name).read_text("utf-8") + "\n", "utf-8")
-        monkeypatch.setattr(pipeline, "_stage_page", _dying_stage)
+        monkeypatch.setattr(render, "_stage_one", _dying_stage)
     problems = problems_of(site, jobs=2)
     assert [(p.path, p.line) for p in problems] == [("--jobs", 1)]
     assert "worker process died" in problems[0].message and "--jobs 1" in problems[0].hint

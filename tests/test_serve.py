@@ -219,7 +219,7 @@ def test_live_reload_websocket_accepts_only_its_own_origin(served):
 
 HOLD_LOCK = """import sys
 from pathlib import Path
-from kexie_site.writer import site_lock
+from kexie_site.outdir import site_lock
 with site_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.readline()
@@ -227,7 +227,7 @@ with site_lock(Path(sys.argv[1])):
 
 
 class LockHolder:
-    """Another build, as far as the lock can tell: holds writer.site_lock until release()."""
+    """Another build, as far as the lock can tell: holds outdir.site_lock until release()."""
 
     def __init__(self, lock_path: Path):
         self.proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock_path)], cwd=REPO,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kexie_site.text import (HAN_RE, SLUG_MAX, WINDOWS_RESERVED, adopt_slugs, count_text, drain_learned, learned_slugs,
+from kexie_site.text import (HAN_RE, SLUG_MAX, WINDOWS_RESERVED, Slugs, count_text,
                              reading_minutes, sanitize_slug, slugify, summarize, zh_date, zh_number)
 
 SAFE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -54,20 +54,24 @@ def test_any_slug_is_safe_ascii(text):
         assert slug not in WINDOWS_RESERVED
 
 
-def test_slugs_worked_out_in_the_builds_process_are_handed_over_once():
-    """A build that renders in its own process (a small site, --jobs 1) drains and adopts the
-    slugs of each article: the next article must not hand them over again (that made such a
-    build quadratic in the number of articles), yet the cache still learns all of them."""
-    drain_learned()
-    handed = []
-    for n in range(30):
-        slugify(f"第{n}篇文章的标题 handed-once")
-        pairs = tuple(drain_learned().items())
-        adopt_slugs(pairs)
-        handed.append(len(pairs))
-    assert handed == [1] * 30
-    learned = learned_slugs()
-    assert all((f"第{n}篇文章的标题 handed-once", SLUG_MAX) in learned for n in range(30))
+def test_a_builds_slugs_are_worked_out_once_and_known_ones_are_not_worked_out_again(monkeypatch):
+    """A build's Slugs: a slug an earlier build worked out is taken as it is (no pinyin needed);
+    a new one is worked out once, and is what the cache learns; a worker's are adopted."""
+    from kexie_site import text
+
+    calls = []
+    real = text.slugify
+    monkeypatch.setattr(text, "slugify", lambda t, n=SLUG_MAX: calls.append(t) or real(t, n))
+    known = {("黑洞", SLUG_MAX): "heidong-known"}
+    slugs = Slugs(known)
+    assert slugs("黑洞") == "heidong-known" and calls == []
+    assert [slugs("重庆的天气") for _ in range(3)] == ["chongqing-de-tianqi"] * 3 and calls == ["重庆的天气"]
+    assert slugs.learned == {("重庆的天气", SLUG_MAX): "chongqing-de-tianqi"}
+    worker = Slugs(known)                 # a worker starts from the build's known slugs
+    worker("银行")
+    slugs.adopt(worker.learned.items())
+    assert slugs("银行") == "yinhang" and calls == ["重庆的天气", "银行"]
+    assert set(slugs.learned) == {("重庆的天气", SLUG_MAX), ("银行", SLUG_MAX)} and known == {("黑洞", SLUG_MAX): "heidong-known"}
 
 
 def test_counts_han_one_by_one_and_latin_words_as_words():
