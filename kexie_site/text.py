@@ -79,8 +79,10 @@ def _bound(slug: str, limit: int) -> str:
     return cut.strip("-")
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
     """ASCII slug of any text: pinyin words for Chinese, lower-case letters and digits otherwise.
+    (A pure function, so its answers are memoized: headings and tags recur across articles.)
 
     Returns "" when nothing usable is left (the caller chooses a fallback)."""
     text = unicodedata.normalize("NFKC", clean_text(text))
