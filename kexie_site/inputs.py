@@ -101,10 +101,6 @@ def last_record(inputs: Inputs, cache: Cache):
     return record
 
 
-def learn_all_slugs(inputs: Inputs, cache: Cache) -> None:
-    """There is work to do: every slug earlier builds worked out, not just the columns'."""
-    inputs.slugs.known.update(cache.get_slugs())
-
 
 @dataclass(frozen=True)
 class FilesRead:

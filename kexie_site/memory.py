@@ -40,11 +40,12 @@ def unchanged(inputs: Inputs, cache: Cache, seconds: float) -> BuildResult | Non
         kinds=tuple(KindCount(name, label, n) for name, label, n in state.get("kinds", [])))
 
 
-def remember(inputs: Inputs, cache: Cache, result: BuildResult, records: dict, record: tuple[Published, ...],
-             next_due: float | None, keys: tuple[set[str], set[str]]) -> None:
+def remember(inputs: Inputs, cache: Cache, records: dict, record: tuple[Published, ...],
+             keys: tuple[set[str], set[str]]) -> None:
     """Keep what the next build needs: the records of the outputs, the identity record, the
     files' stamps, the slugs, the pictures' sizes; drop the entries this build did not use
-    (`keys`: the parse and render keys it did); and the fingerprint with the summary."""
+    (`keys`: the parse and render keys it did). Before the result is made: a write that fails
+    here is in the cache's trouble, which the result says."""
     out_dir = inputs.out_dir
     cache.put_state(f"outputs:{out_dir}", json.dumps(records))
     cache.put_state(f"identity:{out_dir}", json.dumps(record_to_json(record), ensure_ascii=False))
@@ -53,6 +54,10 @@ def remember(inputs: Inputs, cache: Cache, result: BuildResult, records: dict, r
     cache.put_state("assets", json.dumps(assets_to_json(inputs.sources.assets), ensure_ascii=False))
     cache.prune("docs", keys[0])
     cache.prune("renders", keys[1])
+
+
+def remember_result(inputs: Inputs, cache: Cache, result: BuildResult, next_due: float | None) -> None:
+    """The fingerprint with the summary (the no-change path gives it back), and commit."""
     cache.put_state("last", json.dumps({
         "fingerprint": inputs.fingerprint, "next_due": next_due, "articles": result.articles, "pages": result.pages,
         "feeds": result.feeds, "scheduled": list(result.scheduled), "drafts": list(result.drafts),

@@ -40,8 +40,9 @@ def site_context(site: Site, dev: bool = False) -> dict:
         "columns": [{"key": g.key, "title": g.title, "url": g.url, "column": g.column} for g in site.columns],
         "rss": rss, "atom": atom, "dev": dev,
         "urls": {"home": urls.HOME, "hot": urls.HOT, "archive": urls.ARCHIVE, "tags": urls.TAGS, "stats": urls.STATS,
-                 "sitemap": urls.SITEMAP, "dev_script": urls.DEV + "dev.js"},
-        "views": {"provider": c.views_provider, "url": c.views_endpoint},
+                 "sitemap": urls.SITEMAP, "dev_script": urls.DEV + "dev.js", "icp": urls.ICP_LOOKUP},
+        "views": {"provider": c.views_provider, "url": c.views_endpoint,
+                  **urls.views_urls(c.views_provider, c.views_endpoint)},
     }
 
 

@@ -82,7 +82,7 @@ def _from_cache(inputs: Inputs, cache: Cache, files: Files, parse_keys, render_k
 
 def run(inputs: Inputs, cache: Cache, files: Files) -> ArticleStage:
     """Parse and render every article (see the module's docstring). `files` is what an article
-    may name (outputs.file_index)."""
+    may name (inputs.read_files)."""
     parse_keys, render_keys = keys_of(inputs)
     cache.begin()
     parsed, hits, jobs = _from_cache(inputs, cache, files, parse_keys, render_keys)

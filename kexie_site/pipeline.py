@@ -27,7 +27,7 @@ from .config import CONFIG_NAME, missing_config
 from .errors import BuildFailed, Problem, error, has_errors, sort_problems
 from .identity import record_to_json
 from .inputs import Inputs, last_record, read_files, read_inputs
-from .memory import remember, unchanged
+from .memory import remember, remember_result, unchanged
 from .options import BuildOptions, BuildResult, KindCount
 from .outdir import PublishRefused, os_problem, output_dir_problem, output_lock_path, site_lock
 from .parallel import WorkerDied
@@ -62,9 +62,10 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
         notes = made.bodies.store_healed()                 # (warnings only, or nothing was published)
         if cache.damaged:
             cache.purge_damaged()
+        remember(inputs, cache, records, made.composed.new_record, made.keys())
         clock.lap("pages+publish")
         result = result_of(made, report, [*made.problems, *notes], counts, cache, clock)
-        remember(inputs, cache, result, records, made.composed.new_record, made.composed.next_due, made.keys())
+        remember_result(inputs, cache, result, made.composed.next_due)
         return result
 
 

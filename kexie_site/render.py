@@ -30,6 +30,7 @@ def stager(plan: Plan, layout: Layout, cache: Cache, options: BuildOptions, made
         workers = (options.jobs or os.cpu_count() or 1) if cache.path else 1
         staged = ordered_map(_stage_one, range(len(producing)), workers, (producing, layout.notes, where),
                              minimum=PAGES_PARALLEL_MIN, chunk=16, window=512, fork_only=True)
+        done = 0
         try:
             for output in needed:
                 made[plan.kind_of.get(output.path, "")] += 1
@@ -38,9 +39,9 @@ def stager(plan: Plan, layout: Layout, cache: Cache, options: BuildOptions, made
                     continue
                 result, found = next(staged)
                 layout.notes.extend(found)
-                done = sum(made.values())
+                done += 1
                 if done % 500 == 0 and options.progress:
-                    options.progress("页面 pages", done, len(needed))
+                    options.progress("页面 pages", done, len(producing))
                 yield result
         finally:
             staged.close()

@@ -41,7 +41,7 @@ from .errors import BuildFailed, Problem
 WATCHED = ("content", "themes", "data", "static", "site.toml")
 STATUS_DIR = urls.DEV.rstrip("/")
 SETTLE = 0.15           # seconds without a new save before a rebuild starts
-LOCKED = "another build is running"   # in the message of writer.site_lock's refusal
+LOCKED = "another build is running"   # in the message of outdir.site_lock's refusal
 RETRY_FAST, RETRY_SLOW = 0.5, 1.0     # seconds between tries while another build holds the lock
 RETRY_FAST_FOR = 10.0                 # (fast for the first seconds, then once a second)
 RETRY_FOR = 30 * 60.0                 # stop trying after this long: a save tries again

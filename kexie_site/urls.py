@@ -35,6 +35,17 @@ ATOM = "atom.xml"
 STATIC = "static/"
 CONTENT_DIR = "content"
 DEV = "__kexie/"          # `serve`'s own files (the dev script, the build's status)
+ICP_LOOKUP = "https://beian.miit.gov.cn/"          # where an ICP number is looked up (MIIT)
+BUSUANZI_SCRIPT = "https://busuanzi.ibruce.info/busuanzi/2.3/busuanzi.pure.mini.js"
+
+
+def views_urls(provider: str, url: str) -> dict[str, str]:
+    """The view counter's URLs for the templates: where a hit is counted and its script."""
+    if provider == "goatcounter":
+        return {"count": f"{url}/count", "script": f"{url}/count.js"}
+    if provider == "busuanzi":
+        return {"count": "", "script": BUSUANZI_SCRIPT}
+    return {"count": "", "script": ""}
 
 
 def article(local_date: datetime, slug: str) -> str:

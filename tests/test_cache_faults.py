@@ -121,6 +121,20 @@ def test_a_bit_flip_in_a_cached_page_is_rebuilt_and_said_once(tmp_path):
     assert [p.message for p in cache_warnings(result)] == [perarticle.CACHE_HEALED.message]
 
 
+@pytest.mark.parametrize("write", ["put_slugs", "put_stats", "prune"])
+def test_a_cache_write_that_fails_after_publishing_is_said(tmp_path, monkeypatch, write):
+    """What the build keeps for the next one is written after it published (the stamps, the
+    slugs, the entries it no longer uses): a write there that fails (a full disk) is said, once,
+    like any other cache trouble."""
+    from kexie_site.cache import Cache
+
+    site = write_site(tmp_path / "site", site_files())
+    monkeypatch.setattr(Cache, write, lambda self, *a, **k: self._guard("INSERT INTO no_such_table VALUES (1)"))
+    result, out = build_site(site)
+    assert [p.message.split(":")[0] for p in cache_warnings(result)] == ["缓存读写失败，已跳过 (cache read/write failed, skipped)"]
+    assert (out / "index.html").is_file()
+
+
 def test_the_output_lock_is_beside_the_output_whatever_the_tmpdir(tmp_path):
     """Two builds into one output from environments with different TMPDIRs: the second stops
     with the clear message (the lock used to be under TMPDIR, so they did not see each other)."""
