@@ -55,7 +55,7 @@ class Done:
     doc: ArticleDoc | None = None          # without its body
     doc_json: str = ""                     # the parse result, for the cache (when parsed)
     parse_problems: tuple[Problem, ...] = ()
-    rendered: Rendered | None = None       # with its html, without the plain text
+    rendered: Rendered | None = None       # with its body (html, headings, plain text)
     render_json: str = ""                  # the render result without html, for the cache
     render_problems: tuple[Problem, ...] = ()
     lookups: list = field(default_factory=list)   # the file lookups the render depends on
@@ -119,6 +119,6 @@ def work(job: Job, settings: Settings) -> Done:
                 source.path, doc.body_line, f"排版出错 (Markdown failed): {type(exc).__name__}: {exc}",
                 "请报告这个问题，并附上这篇文章"),))
         else:
-            done = replace(done, rendered=replace(out, body=replace(out.body, text="")), render_json=rendered_to_json(out, lookups, problems),
+            done = replace(done, rendered=out, render_json=rendered_to_json(out, lookups, problems),
                            render_problems=problems, lookups=lookups, seconds=time.perf_counter() - tick)
     return replace(done, slugs=tuple(slugs.learned.items()))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .model import Heading
 
-SCHEMA = 11
+SCHEMA = 12
 CACHE_DIR = ".kexie-cache"
 CACHE_FILE = "cache.sqlite"
 CACHE_NAME = f"{CACHE_DIR}/{CACHE_FILE}"      # as problems name it
@@ -33,10 +33,11 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, value TEXT, sum TEXT)",
     "CREATE TABLE IF NOT EXISTS renders (key TEXT PRIMARY KEY, light TEXT, sum TEXT)",
     "CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT, headings TEXT, sum TEXT)",
+    "CREATE TABLE IF NOT EXISTS texts (key TEXT PRIMARY KEY, heads TEXT, text TEXT, sum TEXT)",
     "CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT, sum TEXT)",
     "CREATE TABLE IF NOT EXISTS slugs (text TEXT, lim INTEGER, slug TEXT, sum TEXT, PRIMARY KEY (text, lim))",
 )
-TABLE_NAMES = ("stats", "docs", "renders", "html", "state", "slugs")
+TABLE_NAMES = ("stats", "docs", "renders", "html", "texts", "state", "slugs")
 
 
 def _sum(*values) -> str:
@@ -246,16 +247,24 @@ class Cache:
         except (ValueError, TypeError):
             return None
 
-    def put_render(self, key: str, light: str, html: str, headings: tuple[Heading, ...] = ()) -> None:
+    def get_text(self, key: str) -> tuple[str, str] | None:
+        """An article's headings (one a line) and plain text, for the search index; or None."""
+        rows = self._checked(self._guard("SELECT key, heads, text, sum FROM texts WHERE key = ?", (key,)))
+        return (rows[0][1], rows[0][2]) if rows else None
+
+    def put_render(self, key: str, light: str, html: str, headings: tuple[Heading, ...] = (), text: str = "") -> None:
         self._guard("INSERT OR REPLACE INTO renders VALUES (?, ?, ?)", (key, light, _sum(key, light)))
         heads = json.dumps([[h.level, h.id, h.text] for h in headings], ensure_ascii=False)
         self._guard("INSERT OR REPLACE INTO html VALUES (?, ?, ?, ?)", (key, html, heads, _sum(key, html, heads)))
+        lines = "\n".join(h.text for h in headings)
+        self._guard("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?)", (key, lines, text, _sum(key, lines, text)))
 
     def purge_damaged(self) -> None:
         """Delete every row that fails its checksum (one whose key itself was damaged is never
         replaced by a write, and would be found damaged again at every build)."""
         columns = {"stats": "path, stamp, sha", "docs": "key, value", "renders": "key, light",
-                   "html": "key, html, headings", "state": "name, value", "slugs": "text, lim, slug"}
+                   "html": "key, html, headings", "texts": "key, heads, text", "state": "name, value",
+                   "slugs": "text, lim, slug"}
         for table, names in columns.items():
             bad = [(rowid,) for rowid, *row, total in self._guard(f"SELECT rowid, {names}, sum FROM {table}")
                    if total != _sum(*row)]
@@ -266,6 +275,7 @@ class Cache:
         """Drop entries this build did not use, so the file does not grow without end."""
         if table == "renders":
             self.prune("html", keep)
+            self.prune("texts", keep)
         have = {k for (k,) in self._guard(f"SELECT key FROM {table}")}
         gone = [(k,) for k in have - keep]
         if gone:

@@ -30,6 +30,7 @@ class Layout:
     bodies: Callable[[Article], tuple[str, tuple[Heading, ...]]]   # an article's HTML and headings
     notes: list[Problem]                 # problems found while making the outputs (a template's error …)
     memo: dict                           # keys.shown's: each article's and group's key is made once
+    texts: Callable[[Article], tuple[str, str]] = lambda article: ("", "")   # its headings and plain text
 
     def html_of(self, article: Article) -> str:
         return self.bodies(article)[0]

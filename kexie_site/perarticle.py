@@ -121,7 +121,7 @@ def run(inputs: Inputs, cache: Cache, files: Files) -> ArticleStage:
 
 def _keep_render(cache: Cache, key: str, done: Done) -> tuple[Rendered, tuple[Problem, ...]]:
     """Store a fresh render; what the stage keeps of it is what the cache would give."""
-    cache.put_render(key, done.render_json, done.rendered.html, done.rendered.headings)
+    cache.put_render(key, done.render_json, done.rendered.html, done.rendered.headings, done.rendered.text)
     return replace(done.rendered, body=None, key=html_key(key, done.lookups)), done.render_problems
 
 
@@ -157,28 +157,37 @@ class Bodies:
     def html(self, article: Article) -> str:
         return self(article)[0]
 
-    def _cached(self, key: str):
+    def text(self, article: Article) -> tuple[str, str]:
+        """The article's headings (one a line) and plain text, for the search index; from the
+        cache like its HTML."""
+        path = article.doc.path
+        found = self._cached(self.stage.render_keys[path], "get_text")
+        return found if found is not None else self._again(path, text=True)
+
+    def _cached(self, key: str, how: str = "get_body"):
         try:
             if os.getpid() == self.pid:
-                return self.cache.get_body(key)
+                return getattr(self.cache, how)(key)
             if self.reader is None:
                 self.reader = Cache.reader(self.cache.path)
-            return self.reader.get_body(key)
+            return getattr(self.reader, how)(key)
         except Exception:                      # a cache file that cannot even be opened: render again
             return None
 
-    def _again(self, path: str):
+    def _again(self, path: str, text: bool = False):
         done = work(Job(self.sources[path], parse=True, render=True), self.stage.settings)
         if done.rendered is None:
             self.notes.append(error(path, 1, "这篇文章排版失败，不能发布 (article could not be rendered)",
                                     "再构建一次；文件在构建时被改动过的话，保存完再构建"))
-            return "", ()
+            return ("", "") if text else ("", ())
         if os.getpid() != self.pid:            # its connection reads only: the build stores it
             self.notes.append(warning(path, 1, HEALED_IN_WORKER))
         else:
             self.notes.append(CACHE_HEALED)
             self.cache.put_render(self.stage.render_keys[path], done.render_json, done.rendered.html,
-                                  done.rendered.headings)
+                                  done.rendered.headings, done.rendered.text)
+        if text:
+            return "\n".join(h.text for h in done.rendered.headings), done.rendered.text
         return done.rendered.html, done.rendered.headings
 
     def store_healed(self) -> list[Problem]:
@@ -189,7 +198,7 @@ class Bodies:
             done = work(Job(self.sources[path], parse=True, render=True), self.stage.settings)
             if done.rendered is not None:
                 self.cache.put_render(self.stage.render_keys[path], done.render_json, done.rendered.html,
-                                      done.rendered.headings)
+                                      done.rendered.headings, done.rendered.text)
         self.cache.damaged += len(healed)
         return [p for p in self.notes if p.message != HEALED_IN_WORKER]
 
