@@ -25,10 +25,12 @@ COLUMN_KEYS = {"name": str, "slug": str, "description": str}
 FEED_KEYS = {"limit": int}
 VIEW_KEYS = {"provider": str, "endpoint": str, "goatcounter": str}
 PROVIDERS = ("none", "busuanzi", "goatcounter", "endpoint")
-TOP_KEYS = {"site": dict, "columns": list, "feeds": dict, "views": dict}
+SEARCH_KEYS = {"enabled": bool}
+TOP_KEYS = {"site": dict, "columns": list, "feeds": dict, "views": dict, "search": dict}
 LIMITS = {"paginate": (1, 1000), "summary_length": (20, 2000), "home_limit": (1, 200), "limit": (1, 1000)}
 
-TYPE_NAMES = {str: "字符串 string", int: "整数 integer", dict: "表 table", list: "表数组 array of tables"}
+TYPE_NAMES = {str: "字符串 string", int: "整数 integer", dict: "表 table", list: "表数组 array of tables",
+              bool: "true 或 false (boolean)"}
 
 
 def _suggest(key: str, known) -> str:
@@ -98,7 +100,8 @@ class _Reader:
                 continue
             want = known[key]
             if want is int and isinstance(value, bool) or not isinstance(value, want):
-                self.error(where, f"{label} 应该是{TYPE_NAMES[want]}", f"例如 {key} = " + ("\"…\"" if want is str else "10"))
+                example = "\"…\"" if want is str else "true" if want is bool else "10"
+                self.error(where, f"{label} 应该是{TYPE_NAMES[want]}", f"例如 {key} = {example}")
                 continue
             if want is int and key in LIMITS:
                 lo, hi = LIMITS[key]
@@ -124,6 +127,7 @@ def load_config(text: str, path: str = CONFIG_NAME, slug_of: Callable[[str], str
     top = r.table("", data, TOP_KEYS)
     site = r.table("site", top.get("site", {}), SITE_KEYS)
     feeds = r.table("feeds", top.get("feeds", {}), FEED_KEYS)
+    search = r.table("search", top.get("search", {}), SEARCH_KEYS)
     provider, views_url = _views(r, r.table("views", top.get("views", {}), VIEW_KEYS))
     for key in ("title", "base_url"):
         if not site.get(key) and key not in top.get("site", {}):
@@ -145,7 +149,7 @@ def load_config(text: str, path: str = CONFIG_NAME, slug_of: Callable[[str], str
         feed_limit=feeds.get("limit", 20),
         views_provider=provider, views_endpoint=views_url.rstrip("/") if provider == "goatcounter" else views_url,
         paginate=site.get("paginate", 10), summary_length=site.get("summary_length", 120),
-        home_limit=site.get("home_limit", 10),
+        home_limit=site.get("home_limit", 10), search=search.get("enabled", True),
     ), ()
 
 

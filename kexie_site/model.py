@@ -32,6 +32,7 @@ class Config:
     paginate: int = 10
     summary_length: int = 120
     home_limit: int = 10
+    search: bool = True              # [search] enabled: the search index and page
 
     def column(self, key: str) -> Column | None:
         """A column by its name or its slug."""

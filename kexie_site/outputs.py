@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import archivejson, copies, feeds, pages, sitemap
+from . import archivejson, copies, feeds, pages, searchindex, sitemap
 from .errors import Problem, error
 from .hashing import digest
 from .inputs import FilesRead, Inputs
@@ -17,7 +17,8 @@ from .layout import Layout, OutputKind
 from .model import Output, Site
 from .templates import theme_digest
 
-KINDS: tuple[OutputKind, ...] = (pages.KIND, feeds.KIND, sitemap.KIND, archivejson.KIND, copies.KIND)
+KINDS: tuple[OutputKind, ...] = (pages.KIND, feeds.KIND, sitemap.KIND, archivejson.KIND, copies.KIND,
+                                 searchindex.KIND)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def lay_out(inputs: Inputs, site: Site, read: FilesRead, bodies, notes: list[Pro
     site_ctx = pages.site_context(site, dev=inputs.options.dev)
     site_key = digest(inputs.code, theme_digest(list(inputs.layers)), inputs.config, site_ctx)
     return Layout(site, inputs.zone, pages.plan_pages(site), site_ctx, site_key, inputs.layers,
-                  read.theme_static, read.site_static, bodies, notes, {})
+                  read.theme_static, read.site_static, bodies, notes, {}, bodies.text)
 
 
 def plan_outputs(layout: Layout, kinds: tuple[OutputKind, ...]) -> Plan:

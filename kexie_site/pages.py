@@ -40,7 +40,8 @@ def site_context(site: Site, dev: bool = False) -> dict:
         "columns": [{"key": g.key, "title": g.title, "url": g.url, "column": g.column} for g in site.columns],
         "rss": rss, "atom": atom, "dev": dev,
         "urls": {"home": urls.HOME, "hot": urls.HOT, "archive": urls.ARCHIVE, "tags": urls.TAGS, "stats": urls.STATS,
-                 "sitemap": urls.SITEMAP, "dev_script": urls.DEV + "dev.js", "icp": urls.ICP_LOOKUP},
+                 "sitemap": urls.SITEMAP, "dev_script": urls.DEV + "dev.js", "icp": urls.ICP_LOOKUP,
+                 "search": urls.SEARCH if c.search else ""},
         "views": {"provider": c.views_provider, "url": c.views_endpoint,
                   **urls.views_urls(c.views_provider, c.views_endpoint)},
     }
@@ -166,6 +167,10 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
     specs.append(PageSpec(urls.output_file(urls.STATS), urls.STATS, "stats.html", {
         "page": _page(site, "stats", urls.STATS, "浏览统计"), "stats": totals(site),
     }))
+    if c.search:
+        specs.append(PageSpec(urls.output_file(urls.SEARCH), urls.SEARCH, "search.html", {
+            "page": _page(site, "search", urls.SEARCH, "搜索"), "index": urls.SEARCH + "index/",
+        }))
     specs.append(PageSpec(urls.NOT_FOUND, urls.NOT_FOUND, "404.html", {
         "page": {**_page(site, "404", urls.NOT_FOUND, "页面不存在"), "canonical": ""},
         "articles": site.articles[:5],

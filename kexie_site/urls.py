@@ -26,6 +26,7 @@ TAGS = "tags/"
 COLUMNS = "columns/"
 HOT = "hot/"
 STATS = "stats/"
+SEARCH = "search/"          # the search page; its index under search/index/
 NOT_FOUND = "404.html"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"

@@ -130,9 +130,13 @@ COLORS_JS = """() => [...document.querySelectorAll('main p, main a, main li, mai
 
 
 def test_accessibility_landmarks_headings_contrast_focus_and_skip_link(browser, site):
-    for name in ("home", "article with figure", "column", "archive year"):
-        context, page, _, _ = open_page(browser, site + PAGES[name], 1280)
+    for name, path in [*((n, PAGES[n]) for n in ("home", "article with figure", "column", "archive year")),
+                       ("search", "search/?q=%E5%8C%97%E6%96%97")]:           # 北斗, its results shown
+        context, page, _, _ = open_page(browser, site + path, 1280)
         try:
+            if name == "search":
+                page.wait_for_selector("#search-status[data-done]", timeout=10000)
+                assert page.locator("#search-results mark").count() > 0
             for selector in ("header", "nav", "main#main", "footer"):
                 assert page.locator(selector).count() >= 1, (name, selector)
             levels = page.evaluate("[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])")

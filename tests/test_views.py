@@ -129,7 +129,7 @@ def test_provider_none_emits_no_counting_script(tmp_path):
     _, out = build_site(site)
     for path in out.rglob("*.html"):
         srcs = parse_html(path).xpath("//script/@src")
-        assert all(s.endswith(("/static/a11y.js",)) for s in srcs), (path, srcs)
+        assert all(s.endswith(("/static/a11y.js", "/static/search.js")) for s in srcs), (path, srcs)
 
 
 def test_unknown_provider_or_missing_endpoint_is_a_config_error(tmp_path):

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The search index's budgets (issue 18), measured on a built bench corpus:
+
+    python bench/search_budget.py SITE [--queries 降雨 北斗卫星 …] [--browser] [--times]
+
+SITE is a kexie-site site (e.g. the 10k corpus bench/run.py makes under /tmp/kexie-bench/). It
+is built if it has no public/. Reported: the index's size against the UTF-8 size of the
+articles' text; for each query, the bytes the reader's browser downloads (what search.js
+fetches: index.json, the shards, the documents it shows or confirms — simulated with the
+reference engine, which reads the same files); with --browser, the time from the input (a
+Chinese word arrives whole when the input method commits it) to the first results in Chromium
+with 4× CPU throttling; with --times, a cold build and a
+one-article edit with the index and without it ([search] enabled = false), in fresh processes.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from kexie_site import search  # noqa: E402
+
+QUERIES = ["降雨", "北斗", "黑洞", "科学", "卫星", "强降雨", "北斗卫星", "人工智能", "量子通信", "气候变化",
+           "新能源车", "5G", "AI", "科普 北斗"]
+
+
+def candidates_of(index_dir: Path, wanted: list[str]) -> set[int]:
+    index = json.loads((index_dir / "index.json").read_bytes())
+    read = lambda path: json.loads((index_dir / path).read_bytes())      # noqa: E731
+    pool = set(range(index["docs"]))
+    for term in wanted:
+        sets = search.postings(term, index, read)
+        if sets is not None:
+            pool &= set().union(*sets)
+    return pool
+
+
+def downloads(index_dir: Path, query: str, page: int = 10) -> tuple[int, int, list[int]]:
+    """(bytes, files) search.js fetches for the query, and the answer."""
+    read_paths: dict[str, int] = {}
+
+    def read(path: str) -> bytes:
+        data = (index_dir / path).read_bytes()
+        read_paths[path] = len(data)
+        return data
+    answer = search.query(query, read)
+    wanted = search.terms(query)
+    read_paths = {p: n for p, n in read_paths.items() if not p.startswith("d/")}
+    if all(search.is_sure(t) for t in wanted):            # the browser reads only the documents it shows
+        shown = answer[:page]
+    else:                                                 # it confirms candidates, 12 at a time, until a page is found
+        found, shown = set(answer), []
+        candidates = sorted(candidates_of(index_dir, wanted), reverse=True)
+        for start in range(0, len(candidates), 12):
+            shown += candidates[start:start + 12]
+            if len(found.intersection(shown)) >= page:
+                break
+    for n in shown:
+        read_paths[f"d/{n}.json"] = (index_dir / f"d/{n}.json").stat().st_size
+    return sum(read_paths.values()), len(read_paths), answer
+
+
+def build(site: Path, *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "kexie_site", "build", "--site", str(site), *args], check=True,
+                   capture_output=True, cwd=HERE.parent)
+    return time.perf_counter() - started
+
+
+def times(site: Path) -> dict[str, float]:
+    found = {}
+    work = Path(tempfile.mkdtemp(prefix="search-times-"))
+    try:
+        for name, enabled in (("with index", True), ("without", False)):
+            copy = work / name.replace(" ", "-")
+            shutil.copytree(site, copy, ignore=shutil.ignore_patterns("public", ".kexie-cache"))
+            if not enabled:
+                with open(copy / "site.toml", "a", encoding="utf-8") as f:
+                    f.write("\n[search]\nenabled = false\n")
+            found[f"cold, {name}"] = build(copy)
+            target = sorted((copy / "content").rglob("*.md"))[len(list((copy / "content").rglob("*.md"))) // 2]
+            with open(target, "a", encoding="utf-8") as f:
+                f.write("\n\n编辑部补充说明。\n")
+            found[f"one edit, {name}"] = build(copy)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
+def browser_times(out: Path, queries: list[str]) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    found = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            for query in queries:
+                page = browser.new_page()
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/search/")
+                page.wait_for_timeout(400)        # (a Chinese word arrives whole, when the IME commits it)
+                found[query] = page.evaluate("""q => new Promise(done => {
+                    const input = document.getElementById('search-q'), list = document.getElementById('search-results');
+                    const status = document.getElementById('search-status');
+                    const t0 = performance.now();
+                    input.value = q; input.dispatchEvent(new Event('input'));
+                    const check = () => (list.children.length || status.hasAttribute('data-done'))
+                        ? done(performance.now() - t0) : requestAnimationFrame(check);
+                    setTimeout(check, 0);
+                })""", query)
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    return found
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("site", type=Path)
+    ap.add_argument("--queries", nargs="+", default=QUERIES)
+    ap.add_argument("--browser", action="store_true")
+    ap.add_argument("--times", action="store_true")
+    args = ap.parse_args(argv)
+    out = args.site / "public"
+    if not (out / "search/index/index.json").exists():
+        build(args.site)
+    index_dir = out / "search/index"
+    total = json.loads((index_dir / "index.json").read_text("utf-8"))["docs"]
+    text = index = 0
+    for n in range(total):
+        data = (index_dir / f"d/{n}.json").read_bytes()
+        doc = search.doc_from_file(data)
+        text += len("\n".join(doc.fields()).encode("utf-8"))
+    index = sum(p.stat().st_size for p in index_dir.rglob("*.json"))
+    print(f"| articles | {total} |\n| articles' text (UTF-8) | {text / 1e6:.1f} MB |\n"
+          f"| whole index | {index / 1e6:.1f} MB ({index / text:.2f}× the text) |")
+    print("\n| query | results | files | downloaded |\n|---|---:|---:|---:|")
+    for query in args.queries:
+        size, files, answer = downloads(index_dir, query)
+        print(f"| {query} | {len(answer)} | {files} | {size / 1024:.0f} KB |")
+    if args.browser:
+        print("\n| query | first results, Chromium 4× CPU throttling (incl. 120 ms typing pause) |\n|---|---:|")
+        for query, ms in browser_times(out, args.queries).items():
+            print(f"| {query} | {ms:.0f} ms |")
+    if args.times:
+        print("\n| build | seconds |\n|---|---:|")
+        for name, seconds in times(args.site).items():
+            print(f"| {name} | {seconds:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
