@@ -8,7 +8,7 @@ learns about a particular kind.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import Callable, Sequence
@@ -31,6 +31,8 @@ class Layout:
     notes: list[Problem]                 # problems found while making the outputs (a template's error …)
     memo: dict                           # keys.shown's: each article's and group's key is made once
     texts: Callable[[Article], tuple[str, str]] = lambda article: ("", "")   # its headings and plain text
+    published: Path | None = None        # the output folder, as the last build left it (locked: ours to read)
+    records: dict = field(default_factory=dict)   # {output path: [key, size, mtime]} of the last publish there
 
     def html_of(self, article: Article) -> str:
         return self.bodies(article)[0]

@@ -38,7 +38,7 @@ def lay_out(inputs: Inputs, site: Site, read: FilesRead, bodies, notes: list[Pro
     site_ctx = pages.site_context(site, dev=inputs.options.dev)
     site_key = digest(inputs.code, theme_digest(list(inputs.layers)), inputs.config, site_ctx)
     return Layout(site, inputs.zone, pages.plan_pages(site), site_ctx, site_key, inputs.layers,
-                  read.theme_static, read.site_static, bodies, notes, {}, bodies.text)
+                  read.theme_static, read.site_static, bodies, notes, {}, bodies.text, inputs.out_dir, inputs.records)
 
 
 def plan_outputs(layout: Layout, kinds: tuple[OutputKind, ...]) -> Plan:

@@ -150,26 +150,30 @@ def shard_count(docs: int) -> int:
     return n
 
 
-def encode(numbers: Sequence[int], total: int) -> str:
-    """A sorted list of document numbers: as a bitmap (base64url, "~" first) when that is
-    shorter, else the gaps in base 36 joined by ","."""
-    if len(numbers) * 8 > total:
-        bits = bytearray((total + 7) // 8)
-        for n in numbers:
-            bits[n >> 3] |= 1 << (n & 7)
-        return "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")
+def encode(numbers: Sequence[int], total: int = 0) -> str:
+    """A sorted list of document numbers: the gaps in base 36 joined by ",", or a bitmap
+    (base64url, "~" first, up to the last number's byte) when that is shorter. The same list
+    is encoded the same however many documents there are (a new article changes only the lists
+    it is in)."""
     out, last = [], -1
     for n in numbers:
         out.append(_base36(n - last - 1))
         last = n
-    return ",".join(out)
+    gaps = ",".join(out)
+    if not numbers or len(gaps) < (numbers[-1] // 8 + 1) * 4 // 3 + 1:
+        return gaps
+    bits = bytearray(numbers[-1] // 8 + 1)
+    for n in numbers:
+        bits[n >> 3] |= 1 << (n & 7)
+    bitmap = "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")
+    return bitmap if len(bitmap) < len(gaps) else gaps
 
 
 def decode(text: str, total: int) -> list[int]:
     if text.startswith("~"):
         raw = text[1:]
         bits = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-        return [n for n in range(total) if bits[n >> 3] >> (n & 7) & 1]
+        return [n for n in range(min(total, len(bits) * 8)) if bits[n >> 3] >> (n & 7) & 1]
     numbers, last = [], -1
     for gap in text.split(",") if text else []:
         last += int(gap, 36) + 1
@@ -187,35 +191,84 @@ def _base36(n: int) -> str:
             return out
 
 
+def doc_keys(doc: Doc) -> list[tuple[set[str], set[str]]]:
+    """Per field, the document's index keys: (Han characters and pairs, Latin words)."""
+    return [keys_of(fold(text)) for text in doc.fields()]
+
+
+def shard_path(kind: int, key: str, shards: int) -> str:
+    """The file holding a key's lists: kind 0 a Han key (g/), 1 a word (w/)."""
+    return f"g/{shard_of(key, shards)}.json" if kind == 0 else f"w/{word_shard(key)}.json"
+
+
+def shard_paths(shards: int) -> list[str]:
+    return [*(f"g/{i}.json" for i in range(shards)), *(f"w/{c}.json" for c in "0123456789abcdefghijklmnopqrstuvwxyz")]
+
+
+def serialize(entries: dict) -> bytes:
+    return _json(dict(sorted(entries.items())))
+
+
+def index_head(total: int) -> bytes:
+    return _json({"version": INDEX_VERSION, "docs": total, "shards": shard_count(total), "fields": list(FIELDS)})
+
+
 def build_index(docs: Sequence[Doc]) -> dict[str, bytes]:
     """Every file of the index but the documents' own (d/<n>.json, doc_file): index.json,
     g/<n>.json, w/<c>.json."""
     total = len(docs)
-    postings: dict[str, list[list[int]]] = {}
-    words: dict[str, list[list[int]]] = {}
     per_field = [defaultdict(list) for _ in FIELDS], [defaultdict(list) for _ in FIELDS]
     for n, doc in enumerate(docs):
-        for f, text in enumerate(doc.fields()):
-            grams, found = keys_of(fold(text))
+        for f, (grams, found) in enumerate(doc_keys(doc)):
             lists = per_field[0][f]
             for key in grams:
                 lists[key].append(n)
             lists = per_field[1][f]
             for key in found:
                 lists[key].append(n)
-    for merged, fields in zip((postings, words), per_field):
+    shards = shard_count(total)
+    files: dict[str, dict] = {path: {} for path in shard_paths(shards)}
+    for kind, fields in enumerate(per_field):
+        merged: dict[str, list[list[int]]] = {}
         for f, lists in enumerate(fields):
             for key, numbers in lists.items():
                 merged.setdefault(key, [[], [], [], []])[f] = numbers
+        for key, lists in merged.items():
+            files[shard_path(kind, key, shards)][key] = [encode(x) for x in lists]
+    out = {path: serialize(entries) for path, entries in files.items()}
+    out["index.json"] = index_head(total)
+    return out
+
+
+def update_index(shards_now: dict[str, dict], changes: Sequence[tuple[int, Doc | None, Doc]], total: int,
+                 ) -> dict[str, bytes]:
+    """The files of an index that change when documents change: `changes` holds (number, the
+    document as it was or None when it is new, the document now); `shards_now(path)` gives a
+    published shard's entries. Returns the files whose bytes change, the same bytes a full
+    build_index would make (the lists' encoding does not depend on how many documents there are)."""
     shards = shard_count(total)
-    files: dict[str, dict] = {f"g/{i}.json": {} for i in range(shards)}
-    files.update({f"w/{c}.json": {} for c in "0123456789abcdefghijklmnopqrstuvwxyz"})
-    for key, lists in postings.items():
-        files[f"g/{shard_of(key, shards)}.json"][key] = [encode(x, total) for x in lists]
-    for key, lists in words.items():
-        files[f"w/{word_shard(key)}.json"][key] = [encode(x, total) for x in lists]
-    out = {path: _json(dict(sorted(entries.items()))) for path, entries in files.items()}
-    out["index.json"] = _json({"version": INDEX_VERSION, "docs": total, "shards": shards, "fields": list(FIELDS)})
+    edits: dict[str, dict[str, list[tuple[int, int, bool]]]] = defaultdict(lambda: defaultdict(list))
+    for n, before, after in changes:
+        old = doc_keys(before) if before is not None else [(set(), set())] * len(FIELDS)
+        for f, (grams, words) in enumerate(doc_keys(after)):
+            for kind, now, was in ((0, grams, old[f][0]), (1, words, old[f][1])):
+                for key in now - was:
+                    edits[shard_path(kind, key, shards)][key].append((f, n, True))
+                for key in was - now:
+                    edits[shard_path(kind, key, shards)][key].append((f, n, False))
+    out = {}
+    for path, keys in edits.items():
+        entries = dict(shards_now(path))
+        for key, changed in keys.items():
+            lists = [set(decode(x, total)) for x in entries.get(key, ["", "", "", ""])]
+            for f, n, add in changed:
+                (lists[f].add if add else lists[f].discard)(n)
+            if any(lists):
+                entries[key] = [encode(sorted(x)) for x in lists]
+            else:
+                entries.pop(key, None)
+        out[path] = serialize(entries)
+    out["index.json"] = index_head(total)
     return out
 
 

@@ -267,3 +267,39 @@ def test_many_results_come_a_page_at_a_time_and_end_as_the_reference(browser, tm
     finally:
         context.close()
         server.shutdown()
+
+
+def test_an_edit_and_a_new_article_update_the_published_index_to_what_a_fresh_build_makes(tmp_path, monkeypatch):
+    """A day's work — one article edited, one added — updates the published index in place
+    (the full index is not made again: that is what keeps a big site's rebuild quick), to the
+    very bytes a build from nothing makes; removing an article makes it afresh, also exactly."""
+    from conftest import read_tree
+    from kexie_site import searchindex
+
+    site = generated_site(tmp_path / "site")
+    build_site(site)
+    (site / "content/a3.md").write_text(article("黑洞是什么", "2024-08-12", column="科言科语",
+                                                body="黑洞的引力极强。新加一句：量子纠缠。", tags=["天文", "量子"], id="s-a3"), "utf-8")
+    (site / "content/a7.md").write_text(article("量子通信", "2024-08-30", body="量子通信用到 ＱＫＤ。", id="s-a7"), "utf-8")
+
+    def not_again(docs):
+        raise AssertionError("the whole index was made again")
+    with monkeypatch.context() as patched:
+        patched.setattr(searchindex, "build_index", not_again)
+        updated, out = build_site(site)
+    written = [p for p in updated.report.written if p.startswith("search/index/")]
+    assert "search/index/d/6.json" in written and "search/index/d/0.json" not in written
+    _, fresh = build_site(site, tmp_path / "fresh", cache=False)
+    assert read_tree(out / "search") == read_tree(fresh / "search")
+    assert search.query("量子", index_of(out)) == scan(docs_of(out), "量子") == [6, 2]
+
+    (site / "content/a1.md").unlink()                      # numbers move: made afresh
+    build_site(site)
+    _, fresh = build_site(site, tmp_path / "fresh2", cache=False)
+    assert read_tree(out / "search") == read_tree(fresh / "search")
+
+    (out / "search/index/g/3.json").unlink()               # a published shard gone: made again
+    (site / "content/a2.md").write_text(article("北斗卫星导航系统", "2024-08-11", body="北斗。", id="s-a2"), "utf-8")
+    build_site(site)
+    _, fresh = build_site(site, tmp_path / "fresh3", cache=False)
+    assert read_tree(out / "search") == read_tree(fresh / "search")
