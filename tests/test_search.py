@@ -14,6 +14,7 @@ from kexie_site import search
 from kexie_site.search import Doc, decode, doc_from_file, encode, fold, occurs, scan, terms
 
 from conftest import REPO, article, build_site, parse_html, site_toml, write_site
+from test_browser import browser  # noqa: F401 (the fixture: Debian's chromium through Playwright)
 
 QUERIES = [
     # single characters, Han and Latin
@@ -155,22 +156,6 @@ def served(request, tmp_path_factory):
     server = serve(www)
     yield f"http://127.0.0.1:{server.server_address[1]}{prefix}", out
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from test_browser import ARGS, CHROMIUM
-    from quality import require
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require("playwright", "pip install playwright")
-    if not Path(CHROMIUM).exists():
-        require("chromium", "apt-get install chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def results_of(page) -> list[int]:
