@@ -121,7 +121,7 @@ def browser_times(out: Path, queries: list[str]) -> dict[str, float]:
                     const status = document.getElementById('search-status');
                     const t0 = performance.now();
                     input.value = q; input.dispatchEvent(new Event('input'));
-                    const check = () => (list.children.length || status.hasAttribute('data-done'))
+                    const check = () => (list.querySelector('li:not([hidden])') || status.hasAttribute('data-done'))
                         ? done(performance.now() - t0) : requestAnimationFrame(check);
                     setTimeout(check, 0);
                 })""", query)

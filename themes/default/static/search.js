@@ -187,15 +187,24 @@
         return step();
       });
     }
-    function show() {                                       // the results wanted, with their documents
+    function show() {                                       // the results wanted, each as soon as its document is here
       var top = found.slice(0, Math.max(wanted, PAGE));
-      return Promise.all(top.map(function (r) {
-        return r[2] ? r[2] : read("d/" + r[1] + ".json").then(function (doc) { r[2] = doc; return doc; });
-      })).then(function () {
-        if (run !== current) return;
-        list.textContent = "";
-        top.forEach(function (r) { list.appendChild(item(r[2], ts)); });
+      list.textContent = "";
+      var slots = top.map(function () {
+        var li = document.createElement("li");
+        li.hidden = true;
+        list.appendChild(li);
+        return li;
       });
+      return Promise.all(top.map(function (r, k) {
+        var doc = r[2] ? Promise.resolve(r[2]) : read("d/" + r[1] + ".json");
+        return doc.then(function (d) {
+          r[2] = d;
+          if (run !== current) return;
+          fill(slots[k], d, ts);
+          slots[k].hidden = false;
+        });
+      }));
     }
     function pause() {
       if (run !== current) return found;
@@ -219,8 +228,8 @@
     }
     return step();
   }
-  function item(doc, ts) {
-    var li = document.createElement("li"), a = document.createElement("a");
+  function fill(li, doc, ts) {
+    var a = document.createElement("a");
     a.href = BASE + doc[1];
     mark(a, doc[0], ts);
     var meta = document.createElement("span");
@@ -233,7 +242,6 @@
     })[0] || doc[6];
     mark(p, snippet(source, ts), ts);
     li.appendChild(a); li.appendChild(meta); li.appendChild(p);
-    return li;
   }
   function snippet(text, ts) {
     var folded = fold(text), at = -1;
@@ -262,14 +270,18 @@
 
   function fromUrl() { return new URLSearchParams(location.search).get("q") || ""; }
   var timer = null;
-  input.addEventListener("input", function () {
+  function typed(delay) {
     clearTimeout(timer);
     timer = setTimeout(function () {
       var q = input.value;
       history.replaceState(null, "", q ? "?q=" + encodeURIComponent(q) : location.pathname);
       search(q);
-    }, 80);
+    }, delay);
+  }
+  input.addEventListener("input", function (e) {
+    if (!e.isComposing) typed(40);                          // (an input method still composing: wait for its word)
   });
+  input.addEventListener("compositionend", function () { typed(0); });
   input.form.addEventListener("submit", function (e) {
     e.preventDefault();
     clearTimeout(timer);
