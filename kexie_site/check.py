@@ -5,8 +5,6 @@ are those of the site published in public/.
 """
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -36,7 +34,7 @@ def check(site_dir: Path, now: str | None = None, progress: Callable | None = No
         cache.commit()
         if has_errors(problems):
             raise BuildFailed(problems)
-        return result_of(made, WriteReport((), (), ()), problems, Counter(counts), cache, clock)
+        return result_of(made, WriteReport((), (), ()), problems, counts, cache, clock)
 
 
 def lint(made: Prepared) -> list[Problem]:
@@ -54,6 +52,5 @@ def lint(made: Prepared) -> list[Problem]:
         if text is not None:
             texts[source.path] = text
     page_urls = {urls.url_of_output(o.path) for o in made.plan.outputs}
-    now: datetime = inputs.now
-    return lint_site(made.composed.site, texts, inputs.zone, now, page_urls, column_lines(inputs.config_text),
+    return lint_site(made.composed.site, texts, inputs.zone, inputs.now, page_urls, column_lines(inputs.config_text),
                      inputs.sources.assets, inputs.slugs)

@@ -59,7 +59,7 @@ def build(site_dir: Path, out_dir: Path | None = None, options: BuildOptions = B
         report, records = publish(made.plan.outputs, inputs.out_dir, before_swap=made.errors_while_making,
                                   records=inputs.records, stage_all=stager(made.plan, made.layout, cache, options, counts),
                                   articles=record_to_json(made.composed.new_record))
-        notes = made.bodies.store_healed()                 # (warnings only, or nothing was published)
+        notes = made.layout.bodies.store_healed()                 # (warnings only, or nothing was published)
         if cache.damaged:
             cache.purge_damaged()
         remember(inputs, cache, records, made.composed.new_record, made.keys())
@@ -77,7 +77,6 @@ class Prepared:
     composed: object              # compose.Composed
     layout: object                # layout.Layout
     plan: object                  # outputs.Plan
-    bodies: object                # perarticle.Bodies
     problems: tuple[Problem, ...]  # warnings (errors stopped the build)
 
     def errors_while_making(self) -> tuple[Problem, ...]:
@@ -108,7 +107,7 @@ def prepare(inputs: Inputs, cache: Cache, clock: "Clock", checking: bool = False
     problems = (*composed.problems, *plan.problems)
     stop_on_errors(problems, cache)
     clock.lap("keys+feeds")
-    return Prepared(inputs, stage, composed, layout, plan, bodies, problems)
+    return Prepared(inputs, stage, composed, layout, plan, problems)
 
 
 def stop_on_errors(problems, cache: Cache) -> None:

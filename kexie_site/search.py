@@ -206,11 +206,11 @@ def shard_paths(shards: int) -> list[str]:
 
 
 def serialize(entries: dict) -> bytes:
-    return _json(dict(sorted(entries.items())))
+    return json_bytes(dict(sorted(entries.items())))
 
 
 def index_head(total: int) -> bytes:
-    return _json({"version": INDEX_VERSION, "docs": total, "shards": shard_count(total), "fields": list(FIELDS)})
+    return json_bytes({"version": INDEX_VERSION, "docs": total, "shards": shard_count(total), "fields": list(FIELDS)})
 
 
 def build_index(docs: Sequence[Doc]) -> dict[str, bytes]:
@@ -273,7 +273,7 @@ def update_index(shards_now: dict[str, dict], changes: Sequence[tuple[int, Doc |
 
 
 def doc_file(doc: Doc) -> bytes:
-    return _json([doc.title, doc.url, doc.column, doc.date, doc.headings, doc.meta, doc.body])
+    return json_bytes([doc.title, doc.url, doc.column, doc.date, doc.headings, doc.meta, doc.body])
 
 
 def doc_from_file(data: bytes) -> Doc:
@@ -281,7 +281,8 @@ def doc_from_file(data: bytes) -> Doc:
     return Doc(title, url, column, date, headings, meta, body)
 
 
-def _json(value) -> bytes:
+def json_bytes(value) -> bytes:
+    """Compact UTF-8 JSON with a final newline: every file of the index."""
     return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 

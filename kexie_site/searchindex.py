@@ -21,8 +21,10 @@ from .hashing import digest, key
 from .keys import shown
 from .layout import Layout, OutputKind, Planned
 from .model import Article, Output
-from .search import INDEX_VERSION, Doc, build_index, doc_file, doc_from_file, shard_count, shard_paths, update_index
+from .search import (INDEX_VERSION, Doc, build_index, doc_file, doc_from_file, json_bytes, shard_count, shard_paths,
+                     update_index)
 from .text import zh_date
+from .writer import same_file
 
 INDEX_DIR = urls.SEARCH + "index/"
 
@@ -42,7 +44,7 @@ def plan(layout: Layout) -> Planned:
     outputs = [Output(f"{INDEX_DIR}d/{n}.json", origin=a.doc.path, key=doc_keys[n],
                       produce=lambda a=a: doc_file(doc_of(a, *layout.texts(a))))
                for n, a in enumerate(articles)]
-    ids = _json_bytes([a.id for a in articles])
+    ids = json_bytes([a.id for a in articles])
     built: dict[str, bytes] = {}
 
     def full(path: str):
@@ -103,11 +105,6 @@ def _updated(layout: Layout, articles: list[Article], doc_keys: list[str]) -> di
 def _ours(base: Path, path: str, records: dict) -> bytes:
     """A published index file, exactly as this tool wrote it (else OSError)."""
     seen = records.get(INDEX_DIR + path)
-    st = (base / path).lstat()
-    if not seen or st.st_size != seen[1] or st.st_mtime_ns != seen[2]:
+    if not seen or not same_file(str(base / path), seen):
         raise OSError(f"{path} is not as it was published")
     return (base / path).read_bytes()
-
-
-def _json_bytes(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

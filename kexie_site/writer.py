@@ -95,7 +95,7 @@ def output_intact(out_dir: Path, records: dict[str, list]) -> bool:
     return True
 
 
-def _same_file(path: str, seen: list) -> bool:
+def same_file(path: str, seen: list) -> bool:
     """Whether path is the regular file (not a symlink) of that size and mtime."""
     try:
         st = os.lstat(path)
@@ -328,7 +328,7 @@ def _ours(out_dir: Path, records: dict[str, list]) -> set[str]:
     root = str(out_dir)
     return before | {p for p, seen in records.items()
                      if p not in before and isinstance(seen, list) and len(seen) == 3 and check_path(p)
-                     and _same_file(f"{root}/{p}", seen)}
+                     and same_file(f"{root}/{p}", seen)}
 
 
 def _refuse_unsafe(outputs: list[Output], out_dir: Path, before: set[str]) -> None:
@@ -357,7 +357,7 @@ def _stage_changes(outputs: list[Output], out_dir: Path, before: set[str], recor
     needed: list[Output] = []
     for output in outputs:
         seen = records.get(output.path) if output.path in before else None
-        if seen and output.key and seen[0] == output.key and _same_file(f"{root}/{output.path}", seen):
+        if seen and output.key and seen[0] == output.key and same_file(f"{root}/{output.path}", seen):
             unchanged.append(output.path)            # same inputs as last time: not even rendered
             files[output.path] = seen
             continue

@@ -3,6 +3,7 @@ published text does (same articles, same order), in Python (search.query, the re
 the reader's browser (search.js, checked against the reference in Chromium)."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -61,7 +62,7 @@ def index_of(out: Path):
 
 def docs_of(out: Path) -> list[Doc]:
     read = index_of(out)
-    count = search.json.loads(read("index.json"))["docs"]
+    count = json.loads(read("index.json"))["docs"]
     return [doc_from_file(read(f"d/{n}.json")) for n in range(count)]
 
 

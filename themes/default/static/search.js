@@ -290,7 +290,6 @@
     search(q);
   });
   window.addEventListener("popstate", function () { input.value = fromUrl(); search(input.value); });
-  window.kexieSearch = { fold: fold, terms: terms, search: search };
   input.value = fromUrl();
   if (input.value) search(input.value);
   else read("index.json").catch(function () {});           // ready before the first keystroke
