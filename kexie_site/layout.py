@@ -33,6 +33,7 @@ class Layout:
     texts: Callable[[Article], tuple[str, str]] = lambda article: ("", "")   # its headings and plain text
     published: Path | None = None        # the output folder, as the last build left it (locked: ours to read)
     records: dict = field(default_factory=dict)   # {output path: [key, size, mtime]} of the last publish there
+    jobs: int = 1                        # processes a kind may use for work shared by many outputs (the search index)
 
     def html_of(self, article: Article) -> str:
         return self.bodies(article)[0]

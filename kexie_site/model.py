@@ -273,3 +273,4 @@ class Output:
     origin: str = ""         # what produced it, for collision messages
     key: str = ""            # same key as last time: the file published then is still right
     produce: Callable[[], bytes] | None = None
+    joint: bool = False      # made with others in one go (the search index): in the build's own process, once

@@ -32,13 +32,15 @@ class Plan:
         return sum(1 for k in self.kind_of.values() if k == name)
 
 
-def lay_out(inputs: Inputs, site: Site, read: FilesRead, bodies, notes: list[Problem]) -> Layout:
+def lay_out(inputs: Inputs, site: Site, read: FilesRead, bodies, notes: list[Problem], jobs: int = 1) -> Layout:
     """What every output kind is given. The site key changes with the code, the theme's
-    templates, site.toml and whatever every page shows of the site."""
+    templates, site.toml and whatever every page shows of the site. `jobs`: the processes the
+    work shared by many outputs may use (their articles' text read from the cache file)."""
     site_ctx = pages.site_context(site, dev=inputs.options.dev)
     site_key = digest(inputs.code, theme_digest(list(inputs.layers)), inputs.config, site_ctx)
     return Layout(site, inputs.zone, pages.plan_pages(site), site_ctx, site_key, inputs.layers,
-                  read.theme_static, read.site_static, bodies, notes, {}, bodies.text, inputs.out_dir, inputs.records)
+                  read.theme_static, read.site_static, bodies, notes, {}, bodies.text, inputs.out_dir, inputs.records,
+                  jobs)
 
 
 def plan_outputs(layout: Layout, kinds: tuple[OutputKind, ...]) -> Plan:

@@ -15,6 +15,7 @@ importing Markdown, Jinja or lxml.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 from collections import Counter
@@ -101,7 +102,8 @@ def prepare(inputs: Inputs, cache: Cache, clock: "Clock", checking: bool = False
     stop_on_errors(composed.problems, cache)
     notes: list[Problem] = []
     bodies = Bodies(stage, cache, inputs, notes)
-    layout = lay_out(inputs, composed.site, read, bodies, notes)
+    jobs = (inputs.options.jobs or os.cpu_count() or 1) if cache.path else 1    # (workers read the cache file)
+    layout = lay_out(inputs, composed.site, read, bodies, notes, jobs)
     clock.lap("assemble")
     plan = plan_outputs(layout, KINDS if inputs.options.kinds is None else inputs.options.kinds)
     problems = (*composed.problems, *plan.problems)

@@ -1,11 +1,11 @@
 """The render step: make the bytes of every output that needs making and stage them for the
 writer — the pages in worker processes when there are many (forked: they start with the site
-in memory; the articles' HTML comes from the cache file, so it is committed first) — or, for
-`check`, make every output and keep none.
+in memory; the articles' HTML comes from the cache file, so it is committed first), outputs
+made together (Output.joint, the search index) first, in this process — or, for `check`, make
+every output and keep none.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 from . import writer
@@ -26,16 +26,17 @@ def stager(plan: Plan, layout: Layout, cache: Cache, options: BuildOptions, made
     cache.begin()
 
     def stage_all(needed: list[Output], where: writer.Staging):
-        producing = [o for o in needed if o.produce is not None]
-        workers = (options.jobs or os.cpu_count() or 1) if cache.path else 1
-        staged = ordered_map(_stage_one, range(len(producing)), workers, (producing, layout.notes, where),
+        joint = {o.path: writer.stage(o, writer.bytes_of(o), where)     # before the workers start: made once
+                 for o in needed if o.produce is not None and o.joint}
+        producing = [o for o in needed if o.produce is not None and not o.joint]
+        staged = ordered_map(_stage_one, range(len(producing)), layout.jobs, (producing, layout.notes, where),
                              minimum=PAGES_PARALLEL_MIN, chunk=16, window=512, fork_only=True)
         done = 0
         try:
             for output in needed:
                 made[plan.kind_of.get(output.path, "")] += 1
-                if output.produce is None:
-                    yield writer.stage(output, writer.bytes_of(output), where)
+                if output.produce is None or output.joint:
+                    yield joint.pop(output.path) if output.joint else writer.stage(output, writer.bytes_of(output), where)
                     continue
                 result, found = next(staged)
                 layout.notes.extend(found)

@@ -24,16 +24,18 @@ Ranking: title hits first, then headings, then tags and column, then the rest; n
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 FIELDS = ("title", "headings", "meta", "body")      # in rank order: a hit in an earlier one ranks higher
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 HAN_PAIR_RE = re.compile(r"(?=([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]{2}))")
 WORD_RE = re.compile(r"[a-z0-9]+")
+WORDISH_RE = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u212a]+")   # what folds into WORD_RE
 PART_RE = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 INDEX_VERSION = 1
 
@@ -124,10 +126,12 @@ def scan(docs: Sequence[Doc], query: str) -> list[int]:
 # ------------------------------------------------------------------ building the index
 
 def keys_of(text: str) -> tuple[set[str], set[str]]:
-    """The index keys of a folded text: Han characters and adjacent pairs, and Latin words."""
+    """The index keys of a text (as written: folding leaves Han characters as they are, and
+    each character that folds to a letter or digit is in WORDISH_RE): Han characters and
+    adjacent pairs, and Latin words, folded."""
     grams = set(HAN_PAIR_RE.findall(text))          # (overlapping: a lookahead)
-    grams.update(HAN_RE.findall(text))
-    return grams, set(WORD_RE.findall(text))
+    grams.update(HAN_RE.findall("".join(set(text))))
+    return grams, {fold(word) for word in WORDISH_RE.findall(text)}
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -155,18 +159,22 @@ def encode(numbers: Sequence[int], total: int = 0) -> str:
     (base64url, "~" first, up to the last number's byte) when that is shorter. The same list
     is encoded the same however many documents there are (a new article changes only the lists
     it is in)."""
-    out, last = [], -1
-    for n in numbers:
-        out.append(_base36(n - last - 1))
-        last = n
-    gaps = ",".join(out)
-    if not numbers or len(gaps) < (numbers[-1] // 8 + 1) * 4 // 3 + 1:
-        return gaps
+    if not numbers:
+        return ""
+    bitmap_size = len(base64.urlsafe_b64encode(bytes(numbers[-1] // 8 + 1)).rstrip(b"=")) + 1
+    if bitmap_size < 2 * len(numbers) - 1:                  # (shorter than any list of gaps could be)
+        return _bitmap(numbers)
+    starts = itertools.chain((0,), (n + 1 for n in numbers))    # a gap counts from one past the last number
+    small = _SMALL_BASE36
+    gaps = ",".join([small[g] if g < 36 * 36 else _base36(g) for g in map(int.__sub__, numbers, starts)])
+    return _bitmap(numbers) if bitmap_size < len(gaps) else gaps
+
+
+def _bitmap(numbers: Sequence[int]) -> str:
     bits = bytearray(numbers[-1] // 8 + 1)
     for n in numbers:
         bits[n >> 3] |= 1 << (n & 7)
-    bitmap = "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")
-    return bitmap if len(bitmap) < len(gaps) else gaps
+    return "~" + base64.urlsafe_b64encode(bytes(bits)).decode("ascii").rstrip("=")
 
 
 def decode(text: str, total: int) -> list[int]:
@@ -191,9 +199,12 @@ def _base36(n: int) -> str:
             return out
 
 
+_SMALL_BASE36 = tuple(_base36(n) for n in range(36 * 36))   # (most gaps are small: those of two digits, made once)
+
+
 def doc_keys(doc: Doc) -> list[tuple[set[str], set[str]]]:
     """Per field, the document's index keys: (Han characters and pairs, Latin words)."""
-    return [keys_of(fold(text)) for text in doc.fields()]
+    return [keys_of(text) for text in doc.fields()]
 
 
 def shard_path(kind: int, key: str, shards: int) -> str:
@@ -213,12 +224,15 @@ def index_head(total: int) -> bytes:
     return json_bytes({"version": INDEX_VERSION, "docs": total, "shards": shard_count(total), "fields": list(FIELDS)})
 
 
-def build_index(docs: Sequence[Doc]) -> dict[str, bytes]:
-    """Every file of the index but the documents' own (d/<n>.json, doc_file): index.json,
-    g/<n>.json, w/<c>.json."""
-    total = len(docs)
-    per_field = [defaultdict(list) for _ in FIELDS], [defaultdict(list) for _ in FIELDS]
-    for n, doc in enumerate(docs):
+Postings = tuple[list[dict[str, list[int]]], list[dict[str, list[int]]]]   # (Han keys, words): per field, key -> numbers
+
+
+def postings_of(numbered: Iterable[tuple[int, Doc]]) -> Postings:
+    """For these documents (numbered, in increasing order): per field, the numbers of the
+    documents holding each Han key and each word. A part of the work of build_index, which
+    can be done for slices of the documents apart (in other processes) and merged."""
+    per_field: Postings = ([defaultdict(list) for _ in FIELDS], [defaultdict(list) for _ in FIELDS])
+    for n, doc in numbered:
         for f, (grams, found) in enumerate(doc_keys(doc)):
             lists = per_field[0][f]
             for key in grams:
@@ -226,18 +240,36 @@ def build_index(docs: Sequence[Doc]) -> dict[str, bytes]:
             lists = per_field[1][f]
             for key in found:
                 lists[key].append(n)
+    return [dict(x) for x in per_field[0]], [dict(x) for x in per_field[1]]
+
+
+def index_files(parts: Iterable[Postings], total: int) -> dict[str, bytes]:
+    """Every file of the index but the documents' own, from postings_of's parts for slices of
+    the documents, given in the documents' order: index.json, g/<n>.json, w/<c>.json."""
     shards = shard_count(total)
+    merged: tuple[dict[str, list[list[int]]], dict[str, list[list[int]]]] = ({}, {})
+    for part in parts:
+        for kind, fields in enumerate(part):
+            into = merged[kind]
+            for f, lists in enumerate(fields):
+                for key, numbers in lists.items():
+                    entry = into.get(key)
+                    if entry is None:
+                        entry = into[key] = [[], [], [], []]
+                    entry[f] += numbers
     files: dict[str, dict] = {path: {} for path in shard_paths(shards)}
-    for kind, fields in enumerate(per_field):
-        merged: dict[str, list[list[int]]] = {}
-        for f, lists in enumerate(fields):
-            for key, numbers in lists.items():
-                merged.setdefault(key, [[], [], [], []])[f] = numbers
-        for key, lists in merged.items():
+    for kind, keys in enumerate(merged):
+        for key, lists in keys.items():
             files[shard_path(kind, key, shards)][key] = [encode(x) for x in lists]
     out = {path: serialize(entries) for path, entries in files.items()}
     out["index.json"] = index_head(total)
     return out
+
+
+def build_index(docs: Sequence[Doc]) -> dict[str, bytes]:
+    """Every file of the index but the documents' own (d/<n>.json, doc_file): index.json,
+    g/<n>.json, w/<c>.json."""
+    return index_files([postings_of(enumerate(docs))], len(docs))
 
 
 def update_index(shards_now: dict[str, dict], changes: Sequence[tuple[int, Doc | None, Doc]], total: int,

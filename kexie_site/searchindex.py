@@ -21,8 +21,9 @@ from .hashing import digest, key
 from .keys import shown
 from .layout import Layout, OutputKind, Planned
 from .model import Article, Output
-from .search import (INDEX_VERSION, Doc, build_index, doc_file, doc_from_file, json_bytes, shard_count, shard_paths,
-                     update_index)
+from .parallel import ordered_map
+from .search import (INDEX_VERSION, Doc, doc_file, doc_from_file, index_files, json_bytes, postings_of, shard_count,
+                     shard_paths, update_index)
 from .text import zh_date
 from .writer import same_file
 
@@ -50,7 +51,7 @@ def plan(layout: Layout) -> Planned:
     def full(path: str):
         def produce() -> bytes:
             if not built:
-                built.update(build_index([doc_of(a, *layout.texts(a)) for a in articles]))
+                built.update(whole_index(layout, articles))
             return built[path]
         return produce
     paths = ["index.json", *shard_paths(shard_count(len(articles)))]
@@ -58,17 +59,33 @@ def plan(layout: Layout) -> Planned:
     index_key = key("search-index", layout.site_key, *shown_of)
     for path in paths:
         if updated is None:                 # made afresh, together
-            outputs.append(Output(INDEX_DIR + path, origin="search index", key=index_key, produce=full(path)))
+            outputs.append(Output(INDEX_DIR + path, origin="search index", key=index_key, produce=full(path), joint=True))
         elif path in updated:               # what the changed articles change
             outputs.append(Output(INDEX_DIR + path, data=updated[path], origin="search index", key=digest(updated[path])))
         else:                               # as published (made afresh only if that file is gone)
             outputs.append(Output(INDEX_DIR + path, origin="search index", key=layout.records[INDEX_DIR + path][0],
-                                  produce=full(path)))
+                                  produce=full(path), joint=True))
     outputs.append(Output(INDEX_DIR + IDS, data=ids, origin="search index", key=digest(ids)))
     return outputs, []
 
 
 KIND = OutputKind("search", "搜索索引 search", plan)
+SLICE = 500               # documents a worker makes the index's lists for at a time
+
+
+def whole_index(layout: Layout, articles: list[Article]) -> dict[str, bytes]:
+    """The index made afresh (search.build_index's files), the lists of slices of the
+    documents made in `layout.jobs` processes (their text read from the cache file there) and
+    merged here: cutting 10,000 articles' text into keys is most of the work."""
+    slices = [range(i, min(i + SLICE, len(articles))) for i in range(0, len(articles), SLICE)]
+    parts = ordered_map(_postings, slices, layout.jobs, (layout, articles), minimum=2, chunk=1, window=4,
+                        fork_only=True)
+    return index_files(parts, len(articles))
+
+
+def _postings(context, numbers: range):
+    layout, articles = context
+    return postings_of((n, doc_of(articles[n], *layout.texts(articles[n]))) for n in numbers)
 IDS = "ids.json"          # the documents' article ids, by number: which numbers a new build may keep
 MOST_CHANGED = 50         # more changed articles than this (or a twentieth of them): the index is made afresh
 

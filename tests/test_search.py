@@ -118,6 +118,35 @@ def test_document_lists_are_encoded_and_decoded_exactly(numbers):
     assert decode(encode(numbers, 300), 300) == numbers
 
 
+def test_the_characters_that_fold_to_a_letter_or_digit_are_the_ones_keys_are_cut_from():
+    """keys_of reads the text as written (folding it first cost a third of the index's time):
+    exactly the characters that fold to a-z or 0-9 make words, and folding never changes a Han
+    character."""
+    wordish = {c for c in range(0x10000) if not 0xD800 <= c < 0xE000 and re.fullmatch("[a-z0-9]", search.fold_char(chr(c)))}
+    assert wordish == {c for c in range(0x10000) if search.WORDISH_RE.fullmatch(chr(c))}
+    assert all(search.fold_char(chr(c)) == chr(c) for c in range(0x3400, 0xA000) if search.HAN_RE.match(chr(c)))
+
+
+TEXT = st.text(st.sampled_from("北斗卫星降雨强ＡＩａｉ５Ｇ5gKKİ AIgc-said 　，。"), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_keys_are_those_of_the_folded_text(text):
+    folded = fold(text)
+    grams = set(search.HAN_PAIR_RE.findall(folded)) | set(search.HAN_RE.findall(folded))
+    assert search.keys_of(text) == (grams, set(search.WORD_RE.findall(folded)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=8), st.integers(1, 4))
+def test_the_index_made_in_slices_is_the_index_made_at_once(bodies, size):
+    docs = [Doc(f"t{n}", f"u{n}/", "科言科语", "2024年8月1日", "", "", body) for n, body in enumerate(bodies)]
+    parts = [search.postings_of((n, docs[n]) for n in range(i, min(i + size, len(docs))))
+             for i in range(0, len(docs), size)]
+    assert search.index_files(parts, len(docs)) == search.build_index(docs)
+
+
 def test_search_can_be_turned_off(tmp_path):
     site = write_site(tmp_path / "site", {"content/a.md": article("黑洞", "2024-08-20")},
                       config=site_toml() + "\n[search]\nenabled = false\n")
@@ -255,6 +284,34 @@ def test_many_results_come_a_page_at_a_time_and_end_as_the_reference(browser, tm
         server.shutdown()
 
 
+def test_the_index_is_made_once_in_the_build_s_process_the_same_however_it_is_split(tmp_path, monkeypatch):
+    """A build with page workers makes the whole index once, in its own process (each worker
+    used to make all of it again), its lists made for slices of the articles in other
+    processes; the bytes are those one process makes in one go."""
+    import os
+    from conftest import read_tree
+    from kexie_site import render, searchindex
+
+    site = generated_site(tmp_path / "site")
+    calls = tmp_path / "calls"
+    made = searchindex.whole_index
+
+    def counted(*args):
+        with calls.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return made(*args)
+    monkeypatch.setattr(searchindex, "whole_index", counted)
+    monkeypatch.setattr(searchindex, "SLICE", 2)              # 6 articles: 3 slices, in 2 processes
+    monkeypatch.setattr(render, "PAGES_PARALLEL_MIN", 2)       # the pages in workers too
+    _, out = build_site(site, jobs=2)
+    assert calls.read_text().split() == [str(os.getpid())]
+    monkeypatch.setattr(searchindex, "whole_index", made)
+    _, one = build_site(site, tmp_path / "one", cache=False, jobs=1)
+    assert read_tree(out / "search") == read_tree(one / "search")
+    docs = docs_of(one)
+    assert search.index_files([search.postings_of(enumerate(docs))], len(docs)) == search.build_index(docs)
+
+
 def test_an_edit_and_a_new_article_update_the_published_index_to_what_a_fresh_build_makes(tmp_path, monkeypatch):
     """A day's work — one article edited, one added — updates the published index in place
     (the full index is not made again: that is what keeps a big site's rebuild quick), to the
@@ -268,10 +325,10 @@ def test_an_edit_and_a_new_article_update_the_published_index_to_what_a_fresh_bu
                                                 body="黑洞的引力极强。新加一句：量子纠缠。", tags=["天文", "量子"], id="s-a3"), "utf-8")
     (site / "content/a7.md").write_text(article("量子通信", "2024-08-30", body="量子通信用到 ＱＫＤ。", id="s-a7"), "utf-8")
 
-    def not_again(docs):
+    def not_again(*args):
         raise AssertionError("the whole index was made again")
     with monkeypatch.context() as patched:
-        patched.setattr(searchindex, "build_index", not_again)
+        patched.setattr(searchindex, "whole_index", not_again)
         updated, out = build_site(site)
     written = [p for p in updated.report.written if p.startswith("search/index/")]
     assert "search/index/d/6.json" in written and "search/index/d/0.json" not in written
