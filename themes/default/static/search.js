@@ -6,7 +6,7 @@
   var script = document.currentScript;
   var INDEX = script.getAttribute("data-index");          // e.g. /kepu/search/index/
   var BASE = script.getAttribute("data-base") || "/";
-  var FIELDS = 4, PAGE = 10, BATCH = 12;
+  var FIELDS = 4, PAGE = 10, BATCH = 12, FIRST_BATCH = 6;   // (6: the requests a browser makes at once to a site)
   var more = document.getElementById("search-more");
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
@@ -140,7 +140,7 @@
       return Promise.all(ts.map(function (t) { return postings(t, index); })).then(function (lists) {
         if (run !== current) return [];
         lists = lists.filter(function (m) { return m; });
-        var guess = [];                                     // (tier from the fields' lists, newer first)
+        var tiers = [[], [], [], []];                       // by the fields' lists, each newest first: no sort
         for (var n = index.docs - 1; n >= 0; n--) {
           var common = 15, present = true;
           for (var t = 0; t < lists.length; t++) {
@@ -149,10 +149,11 @@
           }
           if (!present) continue;
           var f = 0;
-          while (f < FIELDS && !(common & (1 << f))) f++;
-          guess.push([Math.min(f, FIELDS - 1), n]);
+          while (f < FIELDS - 1 && !(common & (1 << f))) f++;
+          tiers[f].push(n);
         }
-        guess.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
+        var guess = [];                                     // [tier, number, the document once read]
+        tiers.forEach(function (numbers, f) { numbers.forEach(function (n) { guess.push([f, n, null]); }); });
         var sure = ts.every(isSure);
         return confirm(run, ts, guess, sure);
       });
@@ -168,7 +169,7 @@
     status.removeAttribute("data-done");
     more.hidden = true;
     if (sure) {
-      found = guess.map(function (g) { return [g[0], g[1], null]; });
+      found = guess;
       i = guess.length;
       return show().then(finish);
     }
@@ -177,15 +178,17 @@
       if (run !== current) return Promise.resolve(found);
       if (i >= guess.length) return show().then(finish);
       if (found.length >= wanted) return show().then(pause);
-      var batch = guess.slice(i, i + BATCH);
+      var batch = guess.slice(i, i + (i ? BATCH : FIRST_BATCH));
       i += batch.length;
       return Promise.all(batch.map(function (g) {
-        return read("d/" + g[1] + ".json").then(function (doc) { return [tier(ts, doc), g[1], doc]; });
-      })).then(function (rows) {
-        rows.forEach(function (r) { if (r[0] !== null) found.push(r); });
-        found.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
-        return step();
-      });
+        return read("d/" + g[1] + ".json").then(function (doc) {
+          var t = tier(ts, doc);
+          if (t === null || run !== current) return;
+          found.push([t, g[1], doc]);
+          found.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
+          if (found.length <= wanted) show();               // each result shown once confirmed, in rank so far
+        });
+      })).then(step);
     }
     function show() {                                       // the results wanted, each as soon as its document is here
       var top = found.slice(0, Math.max(wanted, PAGE));
@@ -279,7 +282,9 @@
     }, delay);
   }
   input.addEventListener("input", function (e) {
-    if (!e.isComposing) typed(40);                          // (an input method still composing: wait for its word)
+    // an input method still composing: wait for its word; a Latin word may be half typed: wait
+    // a moment for the next letter; Chinese arrives a word at a time: search at once
+    if (!e.isComposing) typed(/[a-z0-9]$/i.test(input.value) ? 40 : 0);
   });
   input.addEventListener("compositionend", function () { typed(0); });
   input.form.addEventListener("submit", function (e) {
