@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .model import Heading
 
-SCHEMA = 12
+SCHEMA = 13
 CACHE_DIR = ".kexie-cache"
 CACHE_FILE = "cache.sqlite"
 CACHE_NAME = f"{CACHE_DIR}/{CACHE_FILE}"      # as problems name it

@@ -30,7 +30,7 @@ def check(site_dir: Path, now: str | None = None, progress: Callable | None = No
         inputs = read_inputs(site_dir, out_dir.resolve(), options, cache)
         made = prepare(inputs, cache, clock, checking=True)
         counts = render_all(made.plan)
-        problems = [*cache_problems(cache, [*made.problems, *made.layout.notes]), *lint(made)]
+        problems = [*cache_problems(cache, [*made.problems, *made.layout.notes]), *lint(made), *wechat_lint(made)]
         cache.commit()
         if has_errors(problems):
             raise BuildFailed(problems)
@@ -54,3 +54,12 @@ def lint(made: Prepared) -> list[Problem]:
     page_urls = {urls.url_of_output(o.path) for o in made.plan.outputs}
     return lint_site(made.composed.site, texts, inputs.zone, inputs.now, page_urls, column_lines(inputs.config_text),
                      inputs.sources.assets, inputs.slugs)
+
+
+def wechat_lint(made: Prepared) -> list[Problem]:
+    """What the WeChat editor and API would refuse, for the columns marked `wechat = true`."""
+    from .export import check_problems, site_of
+
+    if not any(c.wechat for c in made.inputs.config.columns):
+        return []
+    return check_problems(site_of(made))

@@ -67,7 +67,35 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="where the site was published, for its ids and URLs (default: <site>/public)")
     p.add_argument("--write", action="store_true", help="write the files (default: only show the changes)")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    _channel_parsers(sub)
     return parser
+
+
+def _channel_parsers(sub) -> None:
+    """export, publish and views: the channels beyond the website (公众号, 学习强国)."""
+    e = sub.add_parser("export", help="导出文章给公众号 (wechat) 或学习强国 (xuexi)：排好版的 HTML、图片、摘要和原文链接")
+    e.add_argument("channel", choices=["wechat", "xuexi"], help="wechat：微信公众号；xuexi：学习强国")
+    e.add_argument("articles", nargs="*", metavar="ARTICLE",
+                   help="文章的文件路径 (content/…md)、id 或 slug；不写就导出最近 7 天的文章")
+    e.add_argument("--since", default=None, help="导出这一天以来的文章 (articles since DATE)，例如 2024-10-01")
+    e.add_argument("--output", default=None, help="导出到这个文件夹 (default: exports/wechat/ 或 exports/xuexi/)")
+    e.add_argument("--site", default=".", help="站点文件夹，里面有 site.toml (default: .)")
+    e.add_argument("--now", default=None, help="把这个时间当作现在 (take this time as now)")
+    e.add_argument("--debug", action="store_true", help="出错时显示 Python 的详细信息 (tracebacks)")
+    credentials = "AppID 和 AppSecret 只从环境变量 KEXIE_WECHAT_APPID、KEXIE_WECHAT_SECRET 读取"
+    p = sub.add_parser("publish", help="把文章建成公众号草稿（不会自动发表）(create WeChat drafts)", description=credentials)
+    p.add_argument("target", choices=["wechat-draft"], help="wechat-draft：公众号草稿箱")
+    p.add_argument("articles", nargs="+", metavar="ARTICLE", help="文章的文件路径 (content/…md)、id 或 slug")
+    p.add_argument("--site", default=".", help="站点文件夹 (default: .)")
+    p.add_argument("--now", default=None, help="把这个时间当作现在 (take this time as now)")
+    p.add_argument("--debug", action="store_true", help="出错时显示 Python 的详细信息 (tracebacks)")
+    v = sub.add_parser("views", help="从公众号取回阅读数，写进 data/views/ (pull read counts)", description=credentials)
+    v.add_argument("action", choices=["pull"], help="pull：取回")
+    v.add_argument("channel", choices=["wechat"], help="wechat：微信公众号（数据接口 datacube/getarticletotal）")
+    v.add_argument("--from", dest="start", required=True, help="从这一天发出的文章起，例如 2024-10-01")
+    v.add_argument("--to", dest="end", required=True, help="到这一天发出的文章为止，例如 2024-10-31")
+    v.add_argument("--site", default=".", help="站点文件夹 (default: .)")
+    v.add_argument("--debug", action="store_true", help="出错时显示 Python 的详细信息 (tracebacks)")
 
 
 def print_problems(problems: tuple[Problem, ...]) -> None:
@@ -203,7 +231,92 @@ def cmd_serve(args) -> int:
     return serve(site, args.host, args.port, args.drafts, args.future)
 
 
-COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve, "pin": cmd_pin}
+def cmd_export(args) -> int:
+    from .config import read_config
+    from .dates import DateError, get_zone, parse_date
+    from .export import CHANNELS, export
+
+    site = Path(args.site)
+    since = None
+    if args.since:
+        config, problems = read_config(site)
+        if config is None:
+            print_problems(problems)
+            return EXIT_PROBLEMS
+        try:
+            since = parse_date(args.since, get_zone(config.timezone))
+        except DateError as exc:
+            print_problems((Problem("--since", 1, f"日期看不懂 (bad date): {exc}", "例如 --since 2024-10-01"),))
+            return EXIT_PROBLEMS
+    try:
+        report = export(site, args.channel, args.articles, since, Path(args.output) if args.output else None, args.now)
+    except BuildFailed as failed:
+        print_problems(failed.problems)
+        print(f"导出失败 export failed: {sum(p.is_error for p in failed.problems)} 个错误 error(s)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print_problems(report.problems)
+    for item in report.articles:
+        print(f"  {item.path} → {item.folder}/")
+        for note in item.notes:
+            print(f"      图片 image  {note}")
+    w = report.written
+    print(f"已导出 exported {len(report.articles)} 篇文章 articles（{CHANNELS[args.channel]}）到 {report.out_dir}："
+          f"{len(w.written)} 个文件写入 written，{len(w.unchanged)} 个没有变化 unchanged，{len(w.kept)} 个改动过没有覆盖 kept；"
+          f"{len(report.problems)} 个警告 warnings")
+    if not report.articles:
+        print("  没有要导出的文章：最近 7 天没有文章；写出文章的路径、id，或用 --since 日期 (nothing to export)")
+    return EXIT_OK
+
+
+def cmd_publish(args) -> int:
+    from .publish import publish_drafts
+    from .wxapi import WechatError, credentials
+
+    try:
+        sent, warnings = publish_drafts(Path(args.site), args.articles, credentials(), args.now)
+    except WechatError as exc:
+        print_problems((Problem("KEXIE_WECHAT_APPID", 1, exc.message, exc.hint),))
+        return EXIT_PROBLEMS
+    except BuildFailed as failed:
+        print_problems(failed.problems)
+        print("没有全部建好草稿 (drafts not all created)；已建好的记在 data/wechat.json", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print_problems(tuple(warnings))
+    for item in sent:
+        print(f"  {item.path} → {'更新了草稿 updated' if item.updated else '新建了草稿 created'}《{item.title}》")
+    print(f"公众号草稿 {len(sent)} 篇已就绪：请到公众号后台 → 内容管理 → 草稿箱 检查后再点“发表” (nothing was published)")
+    return EXIT_OK
+
+
+def cmd_views(args) -> int:
+    from datetime import date
+
+    from .publish import pull_views
+    from .wxapi import WechatError, credentials
+
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError:
+        print_problems((Problem("--from", 1, "日期要写成 2024-10-01 这样 (dates as YYYY-MM-DD)", "例如 --from 2024-10-01 --to 2024-10-31"),))
+        return EXIT_PROBLEMS
+    if end < start:
+        print_problems((Problem("--to", 1, "--to 早于 --from (end before start)", "把两个日期对调"),))
+        return EXIT_PROBLEMS
+    try:
+        path, rows, warnings = pull_views(Path(args.site), start, end, credentials())
+    except WechatError as exc:
+        print_problems((Problem("KEXIE_WECHAT_APPID", 1, exc.message, exc.hint),))
+        return EXIT_PROBLEMS
+    except BuildFailed as failed:
+        print_problems(failed.problems)
+        return EXIT_PROBLEMS
+    print_problems(tuple(warnings))
+    print(f"已取回 pulled {rows} 篇文章的公众号阅读数 → {path}；重新构建后在归档、热门和统计页显示")
+    return EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve, "pin": cmd_pin,
+            "export": cmd_export, "publish": cmd_publish, "views": cmd_views}
 
 
 def _terminate_as_interrupt() -> None:

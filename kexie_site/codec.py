@@ -34,7 +34,7 @@ def doc_to_json(doc: ArticleDoc, problems: tuple[Problem, ...]) -> str:
         doc.path, doc.sha256, doc.body_line,
         m.title, m.date.isoformat(), m.column, list(m.tags), m.summary, m.author, m.id, m.slug, m.draft,
         m.updated.isoformat() if m.updated else None, m.cover, [list(x) for x in m.lines],
-        [problem_to_json(p) for p in problems],
+        [problem_to_json(p) for p in problems], m.wechat_digest,
     ], ensure_ascii=False)
 
 
@@ -43,12 +43,12 @@ def doc_from_json(text: str, zone: tzinfo) -> tuple[ArticleDoc, tuple[Problem, .
     from the source again only when the article has to be rendered."""
     try:
         path, sha, body_line, title, date, column, tags, summary, author, id_, slug, draft, updated, cover, lines, \
-            problems = json.loads(text)
-        if not (_all_str(path, sha, title, date, column, summary, author, id_, slug, cover) and _all_str(*tags)
+            problems, wechat_digest = json.loads(text)
+        if not (_all_str(path, sha, title, date, column, summary, author, id_, slug, cover, wechat_digest) and _all_str(*tags)
                 and isinstance(draft, bool) and (updated is None or isinstance(updated, str))):
             return None
         meta = Meta(title, _dt(date, zone), column, tuple(tags), summary, author, id_, slug, draft,
-                    _dt(updated, zone), cover, tuple((k, int(v)) for k, v in lines))
+                    _dt(updated, zone), cover, tuple((k, int(v)) for k, v in lines), wechat_digest)
         doc = ArticleDoc(path, sha, meta, "", int(body_line))
         return doc, tuple(problem_from_json(p) for p in problems)
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from .dates import DateError, get_zone
 from .decoding import decode
 from .errors import Problem, error
-from .model import Column, Config
+from .model import Column, Config, WechatLimits
 from .text import clean_text, sanitize_slug, slugify
 
 CONFIG_NAME = "site.toml"
@@ -21,13 +21,17 @@ SITE_KEYS = {
     "publisher": str, "icp": str, "theme": str, "paginate": int, "summary_length": int,
     "home_limit": int,
 }
-COLUMN_KEYS = {"name": str, "slug": str, "description": str}
+COLUMN_KEYS = {"name": str, "slug": str, "description": str, "wechat": bool}
 FEED_KEYS = {"limit": int}
 VIEW_KEYS = {"provider": str, "endpoint": str, "goatcounter": str}
 PROVIDERS = ("none", "busuanzi", "goatcounter", "endpoint")
 SEARCH_KEYS = {"enabled": bool}
-TOP_KEYS = {"site": dict, "columns": list, "feeds": dict, "views": dict, "search": dict}
-LIMITS = {"paginate": (1, 1000), "summary_length": (20, 2000), "home_limit": (1, 200), "limit": (1, 1000)}
+WECHAT_KEYS = {"title_max_bytes": int, "digest_max_chars": int, "body_max_chars": int, "body_max_bytes": int,
+               "image_max_bytes": int, "author": str, "cover": str}
+TOP_KEYS = {"site": dict, "columns": list, "feeds": dict, "views": dict, "search": dict, "wechat": dict}
+LIMITS = {"paginate": (1, 1000), "summary_length": (20, 2000), "home_limit": (1, 200), "limit": (1, 1000),
+          "title_max_bytes": (1, 1000), "digest_max_chars": (1, 1000), "body_max_chars": (1, 10_000_000),
+          "body_max_bytes": (1, 100_000_000), "image_max_bytes": (1, 100_000_000)}
 
 TYPE_NAMES = {str: "字符串 string", int: "整数 integer", dict: "表 table", list: "表数组 array of tables",
               bool: "true 或 false (boolean)"}
@@ -128,6 +132,7 @@ def load_config(text: str, path: str = CONFIG_NAME, slug_of: Callable[[str], str
     site = r.table("site", top.get("site", {}), SITE_KEYS)
     feeds = r.table("feeds", top.get("feeds", {}), FEED_KEYS)
     search = r.table("search", top.get("search", {}), SEARCH_KEYS)
+    wechat = r.table("wechat", top.get("wechat", {}), WECHAT_KEYS)
     provider, views_url = _views(r, r.table("views", top.get("views", {}), VIEW_KEYS))
     for key in ("title", "base_url"):
         if not site.get(key) and key not in top.get("site", {}):
@@ -150,6 +155,7 @@ def load_config(text: str, path: str = CONFIG_NAME, slug_of: Callable[[str], str
         views_provider=provider, views_endpoint=views_url.rstrip("/") if provider == "goatcounter" else views_url,
         paginate=site.get("paginate", 10), summary_length=site.get("summary_length", 120),
         home_limit=site.get("home_limit", 10), search=search.get("enabled", True),
+        wechat=WechatLimits(**{k: clean_text(v) if isinstance(v, str) else v for k, v in wechat.items()}),
     ), ()
 
 
@@ -221,7 +227,8 @@ def _columns(r: _Reader, raw_columns, slug_of: Callable[[str], str]) -> list[Col
                     "给其中一个栏目写一个不同的 slug")
         else:
             seen_slugs[slug] = where
-            columns.append(Column(name=name, slug=slug, description=clean_text(col.get("description", ""))))
+            columns.append(Column(name=name, slug=slug, description=clean_text(col.get("description", "")),
+                                  wechat=col.get("wechat", False)))
     return columns
 
 

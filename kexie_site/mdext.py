@@ -366,11 +366,19 @@ def to_mathml(latex: str, display: bool) -> tuple[str, str]:
     return mathml, ""
 
 
+def with_source(mathml: str, latex: str) -> str:
+    """The formula with its TeX in the `alttext` attribute (MathML's text alternative: not shown,
+    not read twice, kept where MathML is not understood; the WeChat export shows it, as code)."""
+    alt = escapeHtml(latex).replace("\n", " ")
+    return mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
+
+
 def _render_math(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
     display = token.type != "math_inline"           # $$…$$, on its own lines or in a paragraph
     mathml, why = to_mathml(token.content, display)
     if mathml:
+        mathml = with_source(mathml, token.content.strip())
         return mathml + "\n" if token.type == "math_block" else mathml
     line = token.map[0] if token.map else token.meta.get("line", 0)
     if ENV_KEY in env:

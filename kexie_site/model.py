@@ -12,6 +12,20 @@ class Column:
     name: str
     slug: str
     description: str = ""
+    wechat: bool = False             # its articles also go to the WeChat official account (checked for it)
+
+
+@dataclass(frozen=True)
+class WechatLimits:
+    """[wechat] in site.toml: what the WeChat editor and API accept (their documented values
+    are the defaults)."""
+    title_max_bytes: int = 64        # UTF-8 bytes; a longer title is refused (45003)
+    digest_max_chars: int = 120      # 摘要 (45004 when longer)
+    body_max_chars: int = 20000      # characters of text in the body
+    body_max_bytes: int = 1000000    # the body's HTML, styles included
+    image_max_bytes: int = 1000000   # each image, JPG or PNG (media/uploadimg)
+    author: str = ""                 # the 作者 of an article without author: in its front matter
+    cover: str = ""                  # the cover of an article with neither cover: nor an image (a file of the site)
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,7 @@ class Config:
     summary_length: int = 120
     home_limit: int = 10
     search: bool = True              # [search] enabled: the search index and page
+    wechat: WechatLimits = WechatLimits()
 
     def column(self, key: str) -> Column | None:
         """A column by its name or its slug."""
@@ -86,6 +101,7 @@ class Meta:
     updated: datetime | None = None
     cover: str = ""
     lines: tuple[tuple[str, int], ...] = ()   # key -> line in the source file
+    wechat_digest: str = ""  # the 摘要 on WeChat, when not the summary
 
     @cached_property
     def instant(self) -> float:

@@ -21,13 +21,14 @@ MAX_FRONT_MATTER = 64 * 1024
 MAX_DEPTH = 20
 MAX_NODES = 5000
 REQUIRED = ("title", "date", "column")
-KNOWN = ("title", "date", "column", "tags", "summary", "author", "id", "slug", "draft", "updated", "cover")
+KNOWN = ("title", "date", "column", "tags", "summary", "author", "id", "slug", "draft", "updated", "cover",
+         "wechat_digest")
 CHINESE_KEYS = {
     "标题": "title", "题目": "title", "日期": "date", "时间": "date", "发布时间": "date", "栏目": "column",
     "标签": "tags", "摘要": "summary", "简介": "summary", "作者": "author", "草稿": "draft",
-    "更新": "updated", "更新时间": "updated", "封面": "cover", "编号": "id",
+    "更新": "updated", "更新时间": "updated", "封面": "cover", "编号": "id", "公众号摘要": "wechat_digest",
 }
-STRING_KEYS = ("title", "column", "summary", "author", "id", "slug", "cover")
+STRING_KEYS = ("title", "column", "summary", "author", "id", "slug", "cover", "wechat_digest")
 TAG_SPLIT_RE = re.compile(r"\s*[,，、;；]\s*")
 FENCE_RE = re.compile(r"^---[ \t]*$")
 END_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
@@ -258,7 +259,7 @@ def parse_article(source: SourceFile, config: Config, zone: tzinfo) -> tuple[Art
         title=title, date=date, column=column, tags=tuple(tags),
         summary=clean_text(f.values.get("summary", "")), author=clean_text(f.values.get("author", "")),
         id=article_id, slug=slug, draft=draft, updated=updated,
-        cover=cover, lines=tuple(sorted(f.lines.items())),
+        cover=cover, lines=tuple(sorted(f.lines.items())), wechat_digest=clean_text(f.values.get("wechat_digest", "")),
     )
     return ArticleDoc(path=path, sha256=source.sha256, meta=meta, body=body, body_line=body_line), tuple(problems)
 

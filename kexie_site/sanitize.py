@@ -29,7 +29,7 @@ MATHML = {
     "mstyle", "mpadded", "mphantom", "menclose", "merror", "mmultiscripts", "mprescripts", "none",
 }
 MATHML_ATTRIBUTES = {
-    "accent", "accentunder", "columnalign", "columnlines", "columnspacing", "columnspan", "depth",
+    "accent", "alttext", "accentunder", "columnalign", "columnlines", "columnspacing", "columnspan", "depth",
     "display", "displaystyle", "fence", "form", "height", "largeop", "linethickness", "lspace",
     "mathbackground", "mathcolor", "mathsize", "mathvariant", "maxsize", "minsize", "movablelimits",
     "notation", "rowalign", "rowlines", "rowspacing", "rowspan", "rspace", "scriptlevel", "separator",

@@ -1,0 +1,462 @@
+"""`kexie-site export wechat|xuexi`: articles made ready for the WeChat official account (公众号)
+and for 学习强国, one folder an article, under exports/<channel>/ by default.
+
+WeChat: article.html (one root <section>, the theme's wechat.css inlined, wechat.py's rules),
+preview.html (the article as it will look, and a 复制到公众号 button that puts article.html on the
+clipboard), meta.json (title, author, digest, content_source_url = the page's canonical URL, the
+cover) and images/ (each image a JPG or PNG under the limit, wximages.py), cover.jpg|png.
+学习强国: article.html without any style (a whole document: title, date, author, source),
+meta.json and images/, and the folder again as a .zip; named by date and title.
+
+Writing never loses an editor's work: a file is written only when it is new or still exactly as
+this tool last wrote it (the exports folder's .kexie-export.json records what it wrote); a file
+changed by hand is left alone and reported.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+from . import urls, wechat, wxlint
+from .errors import Problem, error, warning
+from .model import Article, Config
+from .text import zh_date
+from .wximages import ImageRefused, WxImage, for_wechat
+
+CHANNELS = {"wechat": "微信公众号", "xuexi": "学习强国"}
+RECORD = ".kexie-export.json"
+DAYS = 7
+TITLE_CHARS = 40                       # of the title in a folder's name
+UNSAFE_NAME_RE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')     # (not allowed in a Windows file name)
+
+
+@dataclass(frozen=True)
+class ArticleExport:
+    path: str                          # the article's source, content/…
+    folder: str                        # its folder under the exports folder
+    files: tuple[tuple[str, bytes], ...]   # (path in the folder, bytes)
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...]             # what was done to its images
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Site:
+    """What an export needs of a prepared site."""
+    config: Config
+    articles: tuple[Article, ...]      # published and scheduled ones, newest first
+    drafts: tuple[str, ...]            # the drafts' paths
+    html_of: Callable[[Article], str]  # an article's body HTML, as published
+    file_of: Callable[[str], bytes | None]   # a published URL path's bytes (images), None if not the site's
+    site_dir: Path
+    theme_css: str                     # the theme's wechat.css
+    now: datetime
+
+
+# ------------------------------------------------------------------ which articles
+
+def select(site: Site, names: list[str], since: datetime | None) -> tuple[list[Article], list[Problem]]:
+    """The articles named (a path under content/ or relative to the site or here, an id, a
+    slug), else those dated since `since` (default: the last 7 days) up to now."""
+    if not names:
+        start = since or site.now - timedelta(days=DAYS)
+        chosen = [a for a in site.articles if start <= a.date <= site.now]
+        return sorted(chosen, key=lambda a: (a.date, a.doc.path)), []
+    chosen, problems = [], []
+    for name in names:
+        found = _find(site, name)
+        if isinstance(found, Problem):
+            problems.append(found)
+        elif found not in chosen:
+            chosen.append(found)
+    return chosen, problems
+
+
+def _find(site: Site, name: str) -> Article | Problem:
+    wanted = name.replace("\\", "/").strip()
+    try:
+        here = Path(name).resolve().relative_to(site.site_dir.resolve()).as_posix()
+    except (ValueError, OSError):
+        here = wanted
+    for article in site.articles:
+        if wanted in (article.id, article.slug, article.doc.path, f"content/{wanted}") or here == article.doc.path:
+            return article
+    if here in site.drafts or wanted in site.drafts:
+        return error(here, 1, "这是草稿，还没有在网站上发布 (a draft)", "把 draft 改成 false 并构建发布网站后再导出：原文链接要能打开")
+    import difflib
+    known = [a.doc.path for a in site.articles] + [a.id for a in site.articles]
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+    return error(name, 1, "找不到这篇文章 (no such article)",
+                 f"你是不是想写 {close[0]}？" if close else "写文章的文件路径（content/…md）、id 或 slug")
+
+
+# ------------------------------------------------------------------ one article
+
+def export_article(site: Site, article: Article, channel: str) -> ArticleExport:
+    limits = site.config.wechat
+    page_url = urls.absolute(site.config.base_url, article.url)
+    images = _Images(site, limits.image_max_bytes)
+    css = site.theme_css if channel == "wechat" else None
+    converted = wechat.convert(site.html_of(article), page_url, images.name, css)
+    cover = _cover(site, article, images)
+    meta = _meta(site, article, converted, page_url, cover)
+    files = dict(images.files)
+    if cover:
+        files[cover] = images.cover_data
+    meta_json = (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if channel == "wechat":
+        files["article.html"] = converted.html.encode("utf-8")
+        files["preview.html"] = preview_page(article.title, converted.html).encode("utf-8")
+    else:
+        files["article.html"] = xuexi_page(article, converted.html, site.config).encode("utf-8")
+    files["meta.json"] = meta_json
+    try:
+        text = (site.site_dir / article.doc.path).read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    problems = wxlint.lint_content(article, converted, text, images.refused)
+    if channel == "wechat":
+        problems += wxlint.lint_limits(article, converted, limits, cover)
+    return ArticleExport(article.doc.path, folder_name(article), tuple(sorted(files.items())), tuple(problems),
+                         tuple(images.notes), meta)
+
+
+class _Images:
+    """The article's images as they are exported: images/NN-name.jpg|png, each converted once."""
+
+    def __init__(self, site: Site, max_bytes: int):
+        self.site, self.max_bytes = site, max_bytes
+        self.files: dict[str, bytes] = {}
+        self.names: dict[str, str] = {}
+        self.refused: list[tuple[str, str]] = []
+        self.notes: list[str] = []
+        self.cover_data = b""
+
+    def name(self, src: str) -> str:
+        if src in self.names:
+            return self.names[src]
+        made = self.convert(src)
+        if made is None:
+            self.names[src] = src
+            return src
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", src.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("-") or "image"
+        name = f"images/{len(self.files) + 1:02d}-{stem}.{made.ext}"
+        self.files[name] = made.data
+        self.names[src] = name
+        if made.note:
+            self.notes.append(f"{src.rsplit('/', 1)[-1]} → {name}：{made.note}")
+        return name
+
+    def convert(self, src: str) -> WxImage | None:
+        data = self.site.file_of(src)
+        if data is None:
+            self.refused.append((src, "不是本站的图片，不能自动上传（外部图片公众号不显示）"))
+            return None
+        try:
+            return for_wechat(data, self.max_bytes)
+        except ImageRefused as exc:
+            self.refused.append((src, str(exc)))
+            return None
+
+
+def _cover(site: Site, article: Article, images: _Images) -> str:
+    """The cover's file name in the folder ("" when there is none): the article's cover, else
+    its first image, else [wechat] cover."""
+    data, where = None, ""
+    if article.cover_url:
+        data, where = site.file_of(urls.href(site.config.base_path, article.cover_url)), article.cover_url
+    if data is None and images.files:
+        data = next(iter(images.files.values()))
+    if data is None and site.config.wechat.cover:
+        try:
+            data, where = (site.site_dir / site.config.wechat.cover).read_bytes(), site.config.wechat.cover
+        except OSError:
+            data = None
+    if data is None:
+        return ""
+    try:
+        made = for_wechat(data, site.config.wechat.image_max_bytes)
+    except ImageRefused as exc:
+        images.refused.append((where or "cover", str(exc)))
+        return ""
+    images.cover_data = made.data
+    return f"cover.{made.ext}"
+
+
+def _meta(site: Site, article: Article, converted: wechat.Converted, page_url: str, cover: str) -> dict:
+    return {
+        "title": article.title,
+        "author": article.meta.author or site.config.wechat.author,
+        "digest": wxlint.digest_of(article),
+        "content_source_url": page_url,
+        "cover": cover or None,
+        "id": article.id,
+        "date": article.date.isoformat(),
+        "column": article.column.name,
+        "source": article.doc.path,
+        "references": [{"url": url, "text": text} for url, text in converted.references],
+    }
+
+
+def folder_name(article: Article) -> str:
+    """The article's date and title, as a file name any system takes."""
+    title = " ".join(UNSAFE_NAME_RE.sub(" ", article.title).split())[:TITLE_CHARS].rstrip(" .") or article.id
+    return f"{article.date:%Y-%m-%d}-{title}"
+
+
+PREVIEW = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>公众号预览：{title}</title>
+<style>
+body {{ margin: 0; background: #eef0f3; font-family: -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; }}
+.bar {{ position: sticky; top: 0; background: #fff; border-bottom: 1px solid #d8dee4; padding: 10px 16px; }}
+.bar button {{ font: inherit; font-size: 16px; padding: 6px 18px; color: #fff; background: #07c160; border: 0; border-radius: 4px; cursor: pointer; }}
+.bar button:focus-visible {{ outline: 3px solid #c2410c; outline-offset: 2px; }}
+.bar p {{ margin: 6px 0 0; font-size: 14px; color: #57606a; }}
+.phone {{ max-width: 420px; margin: 16px auto; background: #fff; padding: 20px 16px; box-shadow: 0 1px 4px rgba(0,0,0,.1); }}
+.phone h1 {{ font-size: 22px; line-height: 1.4; margin: 0 0 16px; }}
+</style>
+</head>
+<body>
+<div class="bar">
+<button type="button" id="copy">复制到公众号</button> <span id="status" role="status"></span>
+<p>复制后，在公众号后台新建图文，点正文粘贴。图片在 images/ 文件夹里，按编号在编辑器中上传；
+或者用 <code>kexie-site publish wechat-draft</code> 自动上传图片并建好草稿。</p>
+</div>
+<main class="phone">
+<h1>{title}</h1>
+{html}
+</main>
+<script type="application/json" id="article-html">{data}</script>
+<script>
+(function () {{
+  var html = JSON.parse(document.getElementById("article-html").textContent);
+  var status = document.getElementById("status");
+  var text = document.querySelector(".phone").innerText;
+  document.getElementById("copy").addEventListener("click", function () {{
+    function done() {{ status.textContent = "已复制，可以粘贴到公众号编辑器了"; }}
+    function fallback() {{                      /* (no clipboard API: copy the shown article) */
+      var range = document.createRange();
+      range.selectNodeContents(document.querySelector(".phone > section"));
+      var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+      status.textContent = document.execCommand("copy") ? "已复制" : "复制失败：请按 Ctrl+C";
+    }}
+    if (!navigator.clipboard || !window.ClipboardItem) return fallback();
+    navigator.clipboard.write([new ClipboardItem({{
+      "text/html": new Blob([html], {{type: "text/html"}}),
+      "text/plain": new Blob([text], {{type: "text/plain"}})
+    }})]).then(done, fallback);
+  }});
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def preview_page(title: str, html: str) -> str:
+    data = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")
+    return PREVIEW.format(title=_escape(title), html=html, data=data)
+
+
+def xuexi_page(article: Article, html: str, config: Config) -> str:
+    """A whole document without styles: title, date, author, source, then the body."""
+    byline = " ".join(x for x in (zh_date(article.date), article.meta.author, config.publisher) if x)
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>{_escape(article.title)}</title>\n'
+            f'</head>\n<body>\n<h1>{_escape(article.title)}</h1>\n<p>{_escape(byline)}</p>\n{html}\n'
+            f'<p>原文：{_escape(urls.absolute(config.base_url, article.url))}</p>\n</body>\n</html>\n')
+
+
+def zip_of(folder: str, files: tuple[tuple[str, bytes], ...], date: datetime) -> bytes:
+    """The folder as a .zip, the same bytes each time (entries sorted, stamped with the article's date)."""
+    stamp = (max(date.year, 1980), date.month, date.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in sorted(files):
+            info = zipfile.ZipInfo(f"{folder}/{name}", stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.flag_bits |= 0x800                      # UTF-8 names (Chinese titles on Windows)
+            z.writestr(info, data)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------ writing
+
+@dataclass(frozen=True)
+class Written:
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    kept: tuple[Problem, ...]          # files changed by hand (or not ours): left as they are
+
+
+def write(out_dir: Path, files: dict[str, bytes]) -> Written:
+    """Each file written when it is new or as this tool last wrote it; the others reported."""
+    record_path = out_dir / RECORD
+    try:
+        record = json.loads(record_path.read_text("utf-8"))
+        record = record if isinstance(record, dict) else {}
+    except (OSError, ValueError):
+        record = {}
+    written, unchanged, kept = [], [], []
+    for rel, data in sorted(files.items()):
+        target = out_dir / rel
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            now = hashlib.sha256(target.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            now = None
+        if now == digest:
+            unchanged.append(rel)
+            record[rel] = digest
+            continue
+        if now is not None and record.get(rel) != now:
+            kept.append(warning(str(target), 1, "这个文件改动过（或不是 kexie-site 写的），没有覆盖 (changed by hand: kept)",
+                                "要重新导出就先把它改名或删掉"))
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.kexie-tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+        record[rel] = digest
+        written.append(rel)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    temporary = record_path.with_name(RECORD + ".tmp")
+    temporary.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n", "utf-8")
+    os.replace(temporary, record_path)
+    return Written(tuple(written), tuple(unchanged), tuple(kept))
+
+
+def files_of(exports: list[ArticleExport], channel: str, articles: dict[str, Article]) -> dict[str, bytes]:
+    """Every file of the export, by its path under the exports folder (two articles of one day
+    and title: the second gets its id in the name)."""
+    out: dict[str, bytes] = {}
+    seen: set[str] = set()
+    for item in exports:
+        folder = item.folder if item.folder not in seen else f"{item.folder}-{articles[item.path].id}"
+        seen.add(folder)
+        for name, data in item.files:
+            out[f"{folder}/{name}"] = data
+        if channel == "xuexi":
+            out[f"{folder}.zip"] = zip_of(folder, item.files, articles[item.path].date)
+    return out
+
+
+# ------------------------------------------------------------------ the command
+
+@dataclass(frozen=True)
+class ExportReport:
+    out_dir: Path
+    articles: tuple[ArticleExport, ...]
+    written: Written
+    problems: tuple[Problem, ...]
+
+
+def export(site_dir: Path, channel: str, names: list[str], since: datetime | None = None,
+           out_dir: Path | None = None, now: str | None = None) -> ExportReport:
+    """The articles exported for `channel` into out_dir (default exports/<channel>/ in the
+    site); BuildFailed when the site has errors or an article named is not found."""
+    from .errors import BuildFailed
+
+    with prepared(site_dir, now) as site:
+        chosen, problems = select(site, names, since)
+        if problems:
+            raise BuildFailed(problems)
+        exports = [export_article(site, article, channel) for article in chosen]
+    out_dir = Path(out_dir) if out_dir is not None else site_dir / "exports" / channel
+    files = files_of(exports, channel, {a.doc.path: a for a in chosen})
+    written = write(out_dir, files)
+    found = [p for item in exports for p in item.problems]
+    return ExportReport(out_dir, tuple(exports), written, tuple(found) + written.kept)
+
+
+def prepared(site_dir: Path, now: str | None):
+    """The site, prepared as `check` prepares it (nothing published), as an export's Site."""
+    from contextlib import contextmanager
+
+    from .inputs import read_inputs
+    from .options import BuildOptions
+    from .pipeline import Clock, prepare, session
+
+    @contextmanager
+    def context():
+        out_dir = Path(site_dir) / "public"
+        options = BuildOptions(now=now, future=True, record_dir=out_dir)
+        with session(Path(site_dir), out_dir, options, writes=False) as cache:
+            inputs = read_inputs(Path(site_dir), out_dir.resolve(), options, cache)
+            yield site_of(prepare(inputs, cache, Clock()))
+            cache.commit()
+    return context()
+
+
+def site_of(made) -> Site:
+    """What an export (or check's WeChat lints) needs of a prepared site (pipeline.Prepared)."""
+    from .writer import bytes_of
+
+    inputs, config = made.inputs, made.inputs.config
+    by_url = {urls.href(config.base_path, o.path): o for o in made.plan.outputs if o.source or o.data}
+
+    def file_of(src: str) -> bytes | None:
+        path = src.split("#")[0].split("?")[0]
+        if path.startswith(config.base_url):
+            path = config.base_path + path[len(config.base_url):]
+        output = by_url.get(path)
+        try:
+            return bytes_of(output) if output is not None else None
+        except OSError:
+            return None
+    css = next((layer / "wechat.css" for layer in inputs.layers if (layer / "wechat.css").is_file()), None)
+    site = made.composed.site
+    return Site(config, tuple(site.articles), tuple(d.path for d in site.drafts), made.layout.html_of, file_of,
+                inputs.site_dir, css.read_text("utf-8") if css else "", inputs.now)
+
+
+def check_problems(site: Site) -> list[Problem]:
+    """`check`: the WeChat lints of the articles of the columns marked `wechat = true`. Images
+    are converted only when they are not already a JPG or PNG under the limit (that is what
+    takes time); the cover likewise."""
+    from .wximages import kind_of
+
+    limits = site.config.wechat
+    problems: list[Problem] = []
+    if limits.cover and not (site.site_dir / limits.cover).is_file():
+        problems.append(error("site.toml", 1, f"[wechat] cover 找不到文件 (not found): {limits.cover}",
+                              "写站点文件夹里的图片路径，例如 cover = \"data/wechat-cover.png\""))
+    for article in site.articles:
+        if not article.column.wechat:
+            continue
+        refused: list[tuple[str, str]] = []
+
+        def looked_at(src: str) -> str:
+            data = site.file_of(src)
+            if data is None:
+                refused.append((src, "不是本站的图片，不能自动上传（外部图片公众号不显示）"))
+            elif not (kind_of(data) in ("jpg", "png") and len(data) <= limits.image_max_bytes):
+                try:
+                    for_wechat(data, limits.image_max_bytes)
+                except ImageRefused as exc:
+                    refused.append((src, str(exc)))
+            return src
+        converted = wechat.convert(site.html_of(article), urls.absolute(site.config.base_url, article.url), looked_at,
+                                   site.theme_css)
+        try:
+            text = (site.site_dir / article.doc.path).read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        cover = article.cover_url or (converted.images[0] if converted.images else "") or limits.cover
+        problems += wxlint.lint(article, converted, limits, text, cover, refused)
+    return problems
