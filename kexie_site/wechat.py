@@ -20,7 +20,6 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from lxml import etree
 
 WECHAT_HOSTS = ("mp.weixin.qq.com",)
 DROPPED = {"iframe": "视频或网页", "video": "视频", "audio": "音频", "object": "嵌入内容", "embed": "嵌入内容",
@@ -82,14 +81,7 @@ def text_chars(html: str) -> int:
 
 def _remove(el) -> None:
     """An element out, its tail text kept in place."""
-    parent = el.getparent()
-    if el.tail:
-        before = el.getprevious()
-        if before is not None:
-            before.tail = (before.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
+    el.drop_tree()
 
 
 def _replace(el, new) -> None:
@@ -98,7 +90,7 @@ def _replace(el, new) -> None:
 
 
 def _element(tag: str, text: str = "", cls: str = "", **attrs):
-    el = etree.Element(tag, **attrs)
+    el = lxml.html.Element(tag, **attrs)
     if cls:
         el.set("class", cls)
     el.text = text or None
@@ -107,24 +99,7 @@ def _element(tag: str, text: str = "", cls: str = "", **attrs):
 
 def _unwrap(el) -> None:
     """An element's content in its place, without the element."""
-    parent, index = el.getparent(), el.getparent().index(el)
-    children = list(el)
-    text, tail = el.text or "", el.tail or ""
-    if index == 0:
-        parent.text = (parent.text or "") + text
-    else:
-        prev = parent[index - 1]
-        prev.tail = (prev.tail or "") + text
-    parent.remove(el)
-    for offset, child in enumerate(children):
-        parent.insert(index + offset, child)
-    if children:
-        children[-1].tail = (children[-1].tail or "") + tail
-    elif index == 0:
-        parent.text = (parent.text or "") + tail
-    else:
-        prev = parent[index - 1]
-        prev.tail = (prev.tail or "") + tail
+    el.drop_tag()
 
 
 def _formulas(root) -> None:
@@ -339,7 +314,8 @@ def _code(root) -> None:
         lines = text.replace("\t", "    ").split("\n")
         code.text = lines[0].replace(" ", "\u00a0")
         for line in lines[1:]:
-            br = etree.SubElement(code, "br")
+            br = _element("br")
+            code.append(br)
             br.tail = line.replace(" ", "\u00a0")
         fresh = _element("pre", "", "wx-code")
         fresh.append(code)
