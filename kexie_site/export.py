@@ -53,12 +53,18 @@ class Site:
     """What an export needs of a prepared site."""
     config: Config
     articles: tuple[Article, ...]      # published and scheduled ones, newest first
-    drafts: tuple[str, ...]            # the drafts' paths
+    drafts: tuple[tuple[str, str], ...]   # the drafts' (path, id)
     html_of: Callable[[Article], str]  # an article's body HTML, as published
     file_of: Callable[[str], bytes | None]   # a published URL path's bytes (images), None if not the site's
     site_dir: Path
     theme_css: str                     # the theme's wechat.css
     now: datetime
+
+    def url_of(self, src: str) -> str:
+        """A URL the site shows (root-relative) as an absolute one."""
+        if src.startswith(("http://", "https://")):
+            return src
+        return self.config.base_url + src[len(self.config.base_path):] if src.startswith(self.config.base_path) else src
 
 
 # ------------------------------------------------------------------ which articles
@@ -89,8 +95,9 @@ def _find(site: Site, name: str) -> Article | Problem:
     for article in site.articles:
         if wanted in (article.id, article.slug, article.doc.path, f"content/{wanted}") or here == article.doc.path:
             return article
-    if here in site.drafts or wanted in site.drafts:
-        return error(here, 1, "这是草稿，还没有在网站上发布 (a draft)", "把 draft 改成 false 并构建发布网站后再导出：原文链接要能打开")
+    for path, draft_id in site.drafts:
+        if wanted in (path, draft_id, f"content/{wanted}") or here == path:
+            return error(path, 1, "这是草稿，还没有在网站上发布 (a draft)", "把 draft 改成 false 并构建发布网站后再导出：原文链接要能打开")
     import difflib
     known = [a.doc.path for a in site.articles] + [a.id for a in site.articles]
     close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
@@ -103,18 +110,18 @@ def _find(site: Site, name: str) -> Article | Problem:
 def export_article(site: Site, article: Article, channel: str) -> ArticleExport:
     limits = site.config.wechat
     page_url = urls.absolute(site.config.base_url, article.url)
-    images = _Images(site, limits.image_max_bytes)
+    images = _Images(site, limits.image_max_bytes, site_urls=channel == "wechat")
     css = site.theme_css if channel == "wechat" else None
     converted = wechat.convert(site.html_of(article), page_url, images.name, css)
     cover = _cover(site, article, images)
-    meta = _meta(site, article, converted, page_url, cover)
+    meta = _meta(site, article, converted, page_url, cover) | {"images": images.sources}
     files = dict(images.files)
     if cover:
         files[cover] = images.cover_data
     meta_json = (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if channel == "wechat":
         files["article.html"] = converted.html.encode("utf-8")
-        files["preview.html"] = preview_page(article.title, converted.html).encode("utf-8")
+        files["preview.html"] = preview_page(article.title, converted.html, images.sources).encode("utf-8")
     else:
         files["article.html"] = xuexi_page(article, converted.html, site.config).encode("utf-8")
     files["meta.json"] = meta_json
@@ -123,6 +130,10 @@ def export_article(site: Site, article: Article, channel: str) -> ArticleExport:
     except (OSError, UnicodeDecodeError):
         text = ""
     problems = wxlint.lint_content(article, converted, text, images.refused)
+    if article.date > site.now:
+        problems.append(warning(article.doc.path, article.meta.line_of("date"),
+                                f"定时发布的文章：网站上到 {zh_date(article.date)} {article.date:%H:%M} 才有，在那之前“阅读原文”打不开 (scheduled)",
+                                "在公众号发出的时间不要早于网站发布的时间"))
     if channel == "wechat":
         problems += wxlint.lint_limits(article, converted, limits, cover)
     return ArticleExport(article.doc.path, folder_name(article), tuple(sorted(files.items())), tuple(problems),
@@ -132,15 +143,20 @@ def export_article(site: Site, article: Article, channel: str) -> ArticleExport:
 class _Images:
     """The article's images as they are exported: images/NN-name.jpg|png, each converted once."""
 
-    def __init__(self, site: Site, max_bytes: int):
-        self.site, self.max_bytes = site, max_bytes
+    def __init__(self, site: Site, max_bytes: int, site_urls: bool):
+        self.site, self.max_bytes, self.site_urls = site, max_bytes, site_urls
         self.files: dict[str, bytes] = {}
         self.names: dict[str, str] = {}
         self.refused: list[tuple[str, str]] = []
         self.notes: list[str] = []
+        self.sources: list[dict] = []         # {"file": images/…, "src": as the article shows it}
         self.cover_data = b""
 
     def name(self, src: str) -> str:
+        """The image's src in the exported article: the site's own URL when the site publishes
+        it as it goes to WeChat (a JPG or PNG under the limit: the WeChat editor fetches such
+        an image itself when the article is pasted), else the converted file's name (uploaded
+        by hand, or by publish wechat-draft)."""
         if src in self.names:
             return self.names[src]
         made = self.convert(src)
@@ -150,10 +166,12 @@ class _Images:
         stem = re.sub(r"[^A-Za-z0-9_-]+", "-", src.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("-") or "image"
         name = f"images/{len(self.files) + 1:02d}-{stem}.{made.ext}"
         self.files[name] = made.data
-        self.names[src] = name
+        shown = self.site.url_of(src) if self.site_urls and not made.note else name
+        self.names[src] = shown
+        self.sources.append({"file": name, "src": shown})
         if made.note:
             self.notes.append(f"{src.rsplit('/', 1)[-1]} → {name}：{made.note}")
-        return name
+        return shown
 
     def convert(self, src: str) -> WxImage | None:
         data = self.site.file_of(src)
@@ -245,18 +263,27 @@ body {{ margin: 0; background: #eef0f3; font-family: -apple-system, "PingFang SC
   var status = document.getElementById("status");
   var text = document.querySelector(".phone").innerText;
   document.getElementById("copy").addEventListener("click", function () {{
-    function done() {{ status.textContent = "已复制，可以粘贴到公众号编辑器了"; }}
-    function fallback() {{                      /* (no clipboard API: copy the shown article) */
-      var range = document.createRange();
-      range.selectNodeContents(document.querySelector(".phone > section"));
-      var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
-      status.textContent = document.execCommand("copy") ? "已复制" : "复制失败：请按 Ctrl+C";
+    /* the copy event carries the HTML exactly as exported (the asynchronous clipboard API
+       parses and writes it again, with the images' addresses changed) */
+    function put(e) {{
+      e.clipboardData.setData("text/html", html);
+      e.clipboardData.setData("text/plain", text);
+      e.preventDefault();
     }}
-    if (!navigator.clipboard || !window.ClipboardItem) return fallback();
-    navigator.clipboard.write([new ClipboardItem({{
-      "text/html": new Blob([html], {{type: "text/html"}}),
-      "text/plain": new Blob([text], {{type: "text/plain"}})
-    }})]).then(done, fallback);
+    document.addEventListener("copy", put);
+    var ok = false;
+    try {{ ok = document.execCommand("copy"); }} catch (err) {{ ok = false; }}
+    document.removeEventListener("copy", put);
+    if (ok) {{ status.textContent = "已复制，可以粘贴到公众号编辑器了"; return; }}
+    if (navigator.clipboard && window.ClipboardItem) {{
+      navigator.clipboard.write([new ClipboardItem({{
+        "text/html": new Blob([html], {{type: "text/html"}}),
+        "text/plain": new Blob([text], {{type: "text/plain"}})
+      }})]).then(function () {{ status.textContent = "已复制"; }},
+                 function () {{ status.textContent = "复制失败：请选中文章后按 Ctrl+C"; }});
+    }} else {{
+      status.textContent = "复制失败：请选中文章后按 Ctrl+C";
+    }}
   }});
 }})();
 </script>
@@ -269,9 +296,14 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def preview_page(title: str, html: str) -> str:
+def preview_page(title: str, html: str, images: list[dict] = ()) -> str:
+    """The page an editor opens: the article shown with the exported image files (it works
+    offline), and the button that copies article.html as it is."""
     data = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")
-    return PREVIEW.format(title=_escape(title), html=html, data=data)
+    shown = html
+    for image in images:
+        shown = shown.replace(f'src="{_escape(image["src"])}"', f'src="{_escape(image["file"])}"')
+    return PREVIEW.format(title=_escape(title), html=shown, data=data)
 
 
 def xuexi_page(article: Article, html: str, config: Config) -> str:
@@ -421,7 +453,7 @@ def site_of(made) -> Site:
             return None
     css = next((layer / "wechat.css" for layer in inputs.layers if (layer / "wechat.css").is_file()), None)
     site = made.composed.site
-    return Site(config, tuple(site.articles), tuple(d.path for d in site.drafts), made.layout.html_of, file_of,
+    return Site(config, tuple(site.articles), tuple((d.path, d.meta.id) for d in site.drafts), made.layout.html_of, file_of,
                 inputs.site_dir, css.read_text("utf-8") if css else "", inputs.now)
 
 

@@ -94,6 +94,10 @@ def publish_drafts(site_dir: Path, names: list[str], creds: Credentials, now: st
     return sent, warnings
 
 
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;")
+
+
 def _as_error(p: Problem) -> Problem:
     return error(p.path, p.line, p.message + "，没有发送 (not sent)", p.hint)
 
@@ -101,12 +105,12 @@ def _as_error(p: Problem) -> Problem:
 def _send(client: Client, site: Site, article, exported: ArticleExport, record: dict) -> Sent:
     files = dict(exported.files)
     html = files["article.html"].decode("utf-8")
-    for name, data in files.items():
-        if name.startswith("images/"):
-            key = hashlib.sha256(data).hexdigest()
-            if key not in record["images"]:
-                record["images"][key] = client.upload_image(name.rsplit("/", 1)[-1], data)
-            html = html.replace(f'src="{name}"', f'src="{record["images"][key]}"')
+    for image in exported.meta["images"]:          # each image uploaded once, shown from WeChat's servers
+        data = files[image["file"]]
+        key = hashlib.sha256(data).hexdigest()
+        if key not in record["images"]:
+            record["images"][key] = client.upload_image(image["file"].rsplit("/", 1)[-1], data)
+        html = html.replace(f'src="{_attr(image["src"])}"', f'src="{_attr(record["images"][key])}"')
     cover_name = exported.meta["cover"]
     cover = files[cover_name]
     key = hashlib.sha256(cover).hexdigest()

@@ -26,7 +26,7 @@ DROPPED = {"iframe": "视频或网页", "video": "视频", "audio": "音频", "o
            "canvas": "画布", "form": "表单", "button": "按钮", "select": "表单", "textarea": "表单", "svg": "矢量图",
            "input": "表单"}
 GONE = ("script", "style", "template", "noscript", "link", "meta")
-KEPT_ATTRIBUTES = {"style", "src", "alt", "href", "colspan", "rowspan", "class"}   # (class: until inlined)
+KEPT_ATTRIBUTES = {"style", "src", "alt", "href", "colspan", "rowspan", "start", "class"}   # (class: until inlined)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ def convert(body_html: str, page_url: str, image_src: Callable[[str], str], css:
         _code(root)
     for table in list(root.iter("table")):
         _wrap(table, "wx-table")
+    for p in list(root.iter("p")):
+        if not len(p) and not (p.text or "").strip():
+            _remove(p)                               # (an empty paragraph shows as a gap)
     if references:
         root.append(_reference_list(references))
     for el in root.iter():
@@ -115,7 +118,7 @@ def _formulas(root) -> None:
 
 def _footnotes(root) -> None:
     for sup in root.xpath('//sup[contains(concat(" ", @class, " "), " footnote-ref ")]'):
-        _replace(sup, _element("sup", f"[{sup.text_content().strip()}]", "wx-note-mark"))
+        _replace(sup, _element("sup", f"[注{sup.text_content().strip()}]", "wx-note-mark"))   # ([1] are the links)
     for hr in root.xpath('//hr[contains(concat(" ", @class, " "), " footnotes-sep ")]'):
         _remove(hr)
     for notes in root.xpath('//section[contains(concat(" ", @class, " "), " footnotes ")]'):
@@ -124,7 +127,7 @@ def _footnotes(root) -> None:
         for n, item in enumerate(notes.xpath('.//li[contains(concat(" ", @class, " "), " footnote-item ")]'), 1):
             for back in item.xpath('.//a[contains(concat(" ", @class, " "), " footnote-backref ")]'):
                 _remove(back)
-            line = _element("p", f"[{n}] ", "wx-note")
+            line = _element("p", f"注{n}：", "wx-note")
             _adopt_inline(line, item)
             box.append(line)
         _replace(notes, box)
@@ -272,8 +275,9 @@ def _list_lines(lst, depth: int) -> list:
     start = lst.get("start")
     number = int(start) if start and start.lstrip("-").isdigit() else 1
     for li in lst.findall("li"):
-        task = (li.text or "").lstrip().startswith(("☑", "☐"))
-        marker = "" if task else (f"{number}. " if lst.tag == "ol" else "• ")
+        first = li.text if (li.text or "").strip() or not len(li) or li[0].tag != "p" else li[0].text
+        task = (first or "").lstrip().startswith(("☑", "☐"))
+        marker = f"{number}. " if lst.tag == "ol" else "" if task else "• "
         number += 1
         line = _element("p", marker + (li.text or "").strip(), "wx-li", **_indent(depth))
         nested, blocks = [], []
