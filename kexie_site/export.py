@@ -27,6 +27,7 @@ from typing import Callable
 
 from . import urls, wechat, wxlint
 from .errors import Problem, error, warning
+from .lint import body_of, removed_problems
 from .model import Article, Config
 from .text import zh_date
 from .wximages import ImageRefused, WxImage, for_wechat
@@ -130,6 +131,7 @@ def export_article(site: Site, article: Article, channel: str) -> ArticleExport:
     except (OSError, UnicodeDecodeError):
         text = ""
     problems = wxlint.lint_content(article, converted, text, images.refused)
+    problems += removed_problems(article.doc.path, *body_of(text, article.doc.path)) if text else []
     if article.date > site.now:
         problems.append(warning(article.doc.path, article.meta.line_of("date"),
                                 f"定时发布的文章：网站上到 {zh_date(article.date)} {article.date:%H:%M} 才有，在那之前“阅读原文”打不开 (scheduled)",

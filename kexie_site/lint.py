@@ -26,6 +26,11 @@ DAYS = 30
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)")
 HTML_IMG_RE = re.compile(r"<img\b[^<>]*>", re.I)     # (no `<` inside: linear on unclosed tags)
+FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1\2[`~]*[ \t]*$|\Z)", re.S | re.M)
+CODE_SPAN_RE = re.compile(r"(`+)[^`\n].*?\1")
+REMOVED = {"iframe": "视频或网页", "video": "视频", "audio": "音频", "object": "嵌入内容", "embed": "嵌入内容",
+           "canvas": "画布", "form": "表单", "button": "按钮", "select": "表单", "textarea": "表单", "svg": "矢量图"}
+REMOVED_RE = re.compile(r"<(" + "|".join(REMOVED) + r")\b", re.I)
 
 
 def _line(text: str, offset: int, first: int) -> int:
@@ -57,6 +62,7 @@ def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: st
     for line in heading_lookalikes(body):
         found.append(warning(path, first + line, "看起来像标题，但 # 后面没有空格，会显示成普通文字 (looks like a heading: add a space after #)",
                              "写成 “## 标题”（# 和文字之间加一个空格）；话题标签 #科普中国# 不受影响"))
+    found.extend(removed_problems(path, body, first))
     for m in IMAGE_RE.finditer(body):
         if not m.group(1).strip():
             found.append(warning(path, _line(body, m.start(), first), f"图片没有替代文字 (image without alt text): {m.group(2)}",
@@ -123,3 +129,22 @@ def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, pa
                                  f"栏目 {group.title} 最近 {DAYS} 天有 {len(missing)} 天没有文章 (days without an article): {shown}",
                                  "每日栏目：补上这些日期的文章，或用 kexie-site new 新建"))
     return found
+
+
+def removed_problems(path: str, body: str, first: int) -> list[Problem]:
+    """A warning for each kind of element the sanitizer takes out of the body (which starts on
+    line `first` of the file)."""
+    return [warning(path, first + line - 1, f"<{tag}>（{REMOVED[tag]}）不会显示：网站和公众号都不放这种内容，发布时去掉了 (removed)",
+                    "视频请上传到公众号后台或视频号后插入；网站上可以放一张截图，并链接到视频的网页")
+            for tag, line in removed_elements(body)]
+
+
+def removed_elements(body: str) -> list[tuple[str, int]]:
+    """The elements the sanitizer takes out (video, iframe, forms …) written as raw HTML in a
+    body (outside code), each once, with its line in the body."""
+    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))          # noqa: E731  (keeps every offset)
+    prose = CODE_SPAN_RE.sub(blank, FENCE_RE.sub(blank, body))
+    seen: dict[str, int] = {}
+    for m in REMOVED_RE.finditer(prose):
+        seen.setdefault(m.group(1).lower(), prose.count("\n", 0, m.start()) + 1)
+    return sorted(seen.items(), key=lambda x: x[1])

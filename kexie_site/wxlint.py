@@ -6,8 +6,6 @@ site.toml's [wechat] (model.WechatLimits, the documented values by default). Use
 """
 from __future__ import annotations
 
-import re
-
 from .errors import Problem, warning
 from .model import Article, WechatLimits
 from .wechat import DROPPED, Converted
@@ -86,24 +84,4 @@ def lint_content(article: Article, converted: Converted, text: str, image_proble
         found.append(warning(path, line_of(text, f"<{tag}", body_line),
                              f"公众号不显示 <{tag}>（{DROPPED[tag]}），导出时换成了一句“请阅读原文”的提示 (dropped by the WeChat editor)",
                              "视频请在公众号后台插入；或者保留这句提示，让读者点“阅读原文”"))
-    for tag, line in raw_elements(text):
-        if tag not in converted.dropped:
-            found.append(warning(path, line, f"<{tag}>（{DROPPED[tag]}）网站和公众号都不会显示，发布时去掉了 (removed)",
-                                 "视频请上传到公众号后台或视频号后插入；网站上可以放一张截图并链接到视频"))
     return found
-
-
-FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1\2[`~]*[ \t]*$|\Z)", re.S | re.M)
-CODE_SPAN_RE = re.compile(r"(`+)[^`].*?\1", re.S)
-RAW_TAG_RE = re.compile(r"<(" + "|".join(DROPPED) + r")\b", re.I)
-
-
-def raw_elements(text: str) -> list[tuple[str, int]]:
-    """The elements the editors drop written as raw HTML in an article's source (outside code),
-    each once, with its line."""
-    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))          # noqa: E731  (keeps every offset)
-    prose = CODE_SPAN_RE.sub(blank, FENCE_RE.sub(blank, text))
-    seen: dict[str, int] = {}
-    for m in RAW_TAG_RE.finditer(prose):
-        seen.setdefault(m.group(1).lower(), prose.count("\n", 0, m.start()) + 1)
-    return sorted(seen.items(), key=lambda x: x[1])

@@ -134,3 +134,20 @@ def test_check_warns_at_a_heading_without_its_space_but_not_at_a_topic_or_in_cod
     body_el = page(out, "2024/08/25/hao-wenzhang/").xpath('//div[contains(@class, "article-body")]')[0]
     assert [h.text_content() for h in body_el.xpath(".//h1|.//h2")] == ["正常标题"]
     assert "#标题没有空格" in [p.text_content() for p in body_el.xpath(".//p")]
+
+
+def test_check_says_where_a_video_or_iframe_was_taken_out_but_not_in_code(tmp_path):
+    """The sanitizer publishes no <iframe>, <video> or form: check says so at their lines (they
+    were dropped without a word before), not where they are shown as code."""
+    body = ("看视频：\n\n<iframe src=\"https://v.qq.com/x/page/abc.html\"></iframe>\n\n<VIDEO src=\"a.mp4\" controls></VIDEO>\n\n"
+            "```html\n<iframe src=\"x\"></iframe>\n```\n\n写成 `<audio>` 标签。\n")
+    site = write_site(tmp_path / "site", {"content/a.md": article("视频", "2024-08-25", id="a", body=body,
+                                                                  summary="一句完整的摘要，说明文章讲什么。")})
+    proc = cli("check", "--site", str(site), "--now", "2024-08-25 12:00")
+    lines = (site / "content/a.md").read_text("utf-8").splitlines()
+    said = [line for line in proc.stderr.splitlines() if "(removed)" in line]
+    iframe = lines.index('<iframe src="https://v.qq.com/x/page/abc.html"></iframe>') + 1
+    video = lines.index('<VIDEO src="a.mp4" controls></VIDEO>') + 1
+    assert said == [f"content/a.md:{iframe}: 警告 warning: <iframe>（视频或网页）不会显示：网站和公众号都不放这种内容，发布时去掉了 (removed)",
+                    f"content/a.md:{video}: 警告 warning: <video>（视频）不会显示：网站和公众号都不放这种内容，发布时去掉了 (removed)"
+                    ], proc.stderr
