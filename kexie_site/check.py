@@ -57,9 +57,54 @@ def lint(made: Prepared) -> list[Problem]:
 
 
 def wechat_lint(made: Prepared) -> list[Problem]:
-    """What the WeChat editor and API would refuse, for the columns marked `wechat = true`."""
-    from .export import check_problems, site_of
+    """What the WeChat editor and API would refuse, for the columns marked `wechat = true`: the
+    same findings as `export wechat` and `publish wechat-draft` (covers found the same way).
+    Images are converted only when they are not a JPG or PNG under the limit already."""
+    from . import urls, wechat, wxlint
+    from .errors import error
+    from .export import EXTERNAL_IMAGE, cover_source, site_of
+    from .wximages import ImageRefused, for_wechat, kind_of
 
     if not any(c.wechat for c in made.inputs.config.columns):
         return []
-    return check_problems(site_of(made))
+    site = site_of(made)
+    limits = site.config.wechat
+    problems: list[Problem] = []
+    if limits.cover and not (site.site_dir / limits.cover).is_file():
+        problems.append(error("site.toml", 1, f"[wechat] cover 找不到文件 (not found): {limits.cover}",
+                              "写站点文件夹里的图片路径，例如 cover = \"data/wechat-cover.png\""))
+
+    def refusal(data: bytes | None) -> str:
+        if data is None:
+            return EXTERNAL_IMAGE
+        if kind_of(data) in ("jpg", "png") and len(data) <= limits.image_max_bytes:
+            return ""
+        try:
+            for_wechat(data, limits.image_max_bytes)
+            return ""
+        except ImageRefused as exc:
+            return str(exc)
+    for article in (a for a in site.articles if a.column.wechat):
+        refused: list[tuple[str, str]] = []
+        accepted: list[bytes] = []
+
+        def looked_at(src: str) -> str:
+            data = site.file_of(src)
+            why = refusal(data)
+            if why:
+                refused.append((src, why))
+            elif data is not None:
+                accepted.append(data)
+            return src
+        converted = wechat.convert(site.html_of(article), urls.absolute(site.config.base_url, article.url), looked_at,
+                                   site.theme_css)
+        cover, where = cover_source(site, article, accepted[0] if accepted else None)
+        why = refusal(cover) if cover is not None else ""
+        if why:
+            refused.append((where, f"封面：{why}"))
+        try:
+            text = (site.site_dir / article.doc.path).read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        problems += wxlint.lint(article, converted, limits, text, where if cover is not None and not why else "", refused)
+    return problems

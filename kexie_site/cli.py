@@ -279,7 +279,7 @@ def cmd_publish(args) -> int:
         return EXIT_PROBLEMS
     except BuildFailed as failed:
         print_problems(failed.problems)
-        print("没有全部建好草稿 (drafts not all created)；已建好的记在 data/wechat.json", file=sys.stderr)
+        print("没有建好草稿 (drafts not created)；之前建好的都记在 data/wechat.json", file=sys.stderr)
         return EXIT_PROBLEMS
     print_problems(tuple(warnings))
     for item in sent:

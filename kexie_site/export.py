@@ -15,11 +15,9 @@ changed by hand is left alone and reported.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Callable
 
 from . import urls, wechat, wxlint
 from .errors import Problem, error, warning
+from .exportpages import folder_name, preview_page, xuexi_page, zip_of
 from .lint import body_of, removed_problems
 from .model import Article, Config
 from .text import zh_date
@@ -34,9 +33,8 @@ from .wximages import ImageRefused, WxImage, for_wechat
 
 CHANNELS = {"wechat": "微信公众号", "xuexi": "学习强国"}
 RECORD = ".kexie-export.json"
+EXTERNAL_IMAGE = "外部网站的图片，公众号不显示：把图片下载下来放进 content/，用 ![说明](images/xx.jpg) 引用"
 DAYS = 7
-TITLE_CHARS = 40                       # of the title in a folder's name
-UNSAFE_NAME_RE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')     # (not allowed in a Windows file name)
 
 
 @dataclass(frozen=True)
@@ -70,12 +68,14 @@ class Site:
 
 # ------------------------------------------------------------------ which articles
 
-def select(site: Site, names: list[str], since: datetime | None) -> tuple[list[Article], list[Problem]]:
+def select(site: Site, names: list[str], since: datetime | None, wechat_only: bool = False,
+           ) -> tuple[list[Article], list[Problem]]:
     """The articles named (a path under content/ or relative to the site or here, an id, a
-    slug), else those dated since `since` (default: the last 7 days) up to now."""
+    slug), else those dated since `since` (default: the last 7 days) up to now — with
+    `wechat_only`, of the columns marked `wechat = true` (when a column is)."""
     if not names:
         start = since or site.now - timedelta(days=DAYS)
-        chosen = [a for a in site.articles if start <= a.date <= site.now]
+        chosen = [a for a in site.articles if start <= a.date <= site.now and (a.column.wechat or not wechat_only)]
         return sorted(chosen, key=lambda a: (a.date, a.doc.path)), []
     chosen, problems = [], []
     for name in names:
@@ -178,7 +178,7 @@ class _Images:
     def convert(self, src: str) -> WxImage | None:
         data = self.site.file_of(src)
         if data is None:
-            self.refused.append((src, "不是本站的图片，不能自动上传（外部图片公众号不显示）"))
+            self.refused.append((src, EXTERNAL_IMAGE))
             return None
         try:
             return for_wechat(data, self.max_bytes)
@@ -187,25 +187,32 @@ class _Images:
             return None
 
 
-def _cover(site: Site, article: Article, images: _Images) -> str:
-    """The cover's file name in the folder ("" when there is none): the article's cover, else
-    its first image, else [wechat] cover."""
-    data, where = None, ""
+def cover_source(site: Site, article: Article, first_image: bytes | None) -> tuple[bytes | None, str]:
+    """The cover's bytes and where they come from: the article's cover: (a file of the site),
+    else its first image that goes to WeChat, else [wechat] cover; (None, "") when none."""
     if article.cover_url:
-        data, where = site.file_of(urls.href(site.config.base_path, article.cover_url)), article.cover_url
-    if data is None and images.files:
-        data = next(iter(images.files.values()))
-    if data is None and site.config.wechat.cover:
+        data = site.file_of(urls.href(site.config.base_path, article.cover_url))
+        if data is not None:
+            return data, article.cover_url
+    if first_image is not None:
+        return first_image, "first image"
+    if site.config.wechat.cover:
         try:
-            data, where = (site.site_dir / site.config.wechat.cover).read_bytes(), site.config.wechat.cover
+            return (site.site_dir / site.config.wechat.cover).read_bytes(), site.config.wechat.cover
         except OSError:
-            data = None
+            pass
+    return None, ""
+
+
+def _cover(site: Site, article: Article, images: _Images) -> str:
+    """The cover's file name in the folder ("" when there is none)."""
+    data, where = cover_source(site, article, next(iter(images.files.values()), None))
     if data is None:
         return ""
     try:
         made = for_wechat(data, site.config.wechat.image_max_bytes)
     except ImageRefused as exc:
-        images.refused.append((where or "cover", str(exc)))
+        images.refused.append((where, f"封面：{exc}"))
         return ""
     images.cover_data = made.data
     return f"cover.{made.ext}"
@@ -226,109 +233,6 @@ def _meta(site: Site, article: Article, converted: wechat.Converted, page_url: s
     }
 
 
-def folder_name(article: Article) -> str:
-    """The article's date and title, as a file name any system takes."""
-    title = " ".join(UNSAFE_NAME_RE.sub(" ", article.title).split())[:TITLE_CHARS].rstrip(" .") or article.id
-    return f"{article.date:%Y-%m-%d}-{title}"
-
-
-PREVIEW = """<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>公众号预览：{title}</title>
-<style>
-body {{ margin: 0; background: #eef0f3; font-family: -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; }}
-.bar {{ position: sticky; top: 0; background: #fff; border-bottom: 1px solid #d8dee4; padding: 10px 16px; }}
-.bar button {{ font: inherit; font-size: 16px; padding: 6px 18px; color: #fff; background: #07c160; border: 0; border-radius: 4px; cursor: pointer; }}
-.bar button:focus-visible {{ outline: 3px solid #c2410c; outline-offset: 2px; }}
-.bar p {{ margin: 6px 0 0; font-size: 14px; color: #57606a; }}
-.phone {{ max-width: 420px; margin: 16px auto; background: #fff; padding: 20px 16px; box-shadow: 0 1px 4px rgba(0,0,0,.1); }}
-.phone h1 {{ font-size: 22px; line-height: 1.4; margin: 0 0 16px; }}
-</style>
-</head>
-<body>
-<div class="bar">
-<button type="button" id="copy">复制到公众号</button> <span id="status" role="status"></span>
-<p>复制后，在公众号后台新建图文，点正文粘贴。图片在 images/ 文件夹里，按编号在编辑器中上传；
-或者用 <code>kexie-site publish wechat-draft</code> 自动上传图片并建好草稿。</p>
-</div>
-<main class="phone">
-<h1>{title}</h1>
-{html}
-</main>
-<script type="application/json" id="article-html">{data}</script>
-<script>
-(function () {{
-  var html = JSON.parse(document.getElementById("article-html").textContent);
-  var status = document.getElementById("status");
-  var text = document.querySelector(".phone").innerText;
-  document.getElementById("copy").addEventListener("click", function () {{
-    /* the copy event carries the HTML exactly as exported (the asynchronous clipboard API
-       parses and writes it again, with the images' addresses changed) */
-    function put(e) {{
-      e.clipboardData.setData("text/html", html);
-      e.clipboardData.setData("text/plain", text);
-      e.preventDefault();
-    }}
-    document.addEventListener("copy", put);
-    var ok = false;
-    try {{ ok = document.execCommand("copy"); }} catch (err) {{ ok = false; }}
-    document.removeEventListener("copy", put);
-    if (ok) {{ status.textContent = "已复制，可以粘贴到公众号编辑器了"; return; }}
-    if (navigator.clipboard && window.ClipboardItem) {{
-      navigator.clipboard.write([new ClipboardItem({{
-        "text/html": new Blob([html], {{type: "text/html"}}),
-        "text/plain": new Blob([text], {{type: "text/plain"}})
-      }})]).then(function () {{ status.textContent = "已复制"; }},
-                 function () {{ status.textContent = "复制失败：请选中文章后按 Ctrl+C"; }});
-    }} else {{
-      status.textContent = "复制失败：请选中文章后按 Ctrl+C";
-    }}
-  }});
-}})();
-</script>
-</body>
-</html>
-"""
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def preview_page(title: str, html: str, images: list[dict] = ()) -> str:
-    """The page an editor opens: the article shown with the exported image files (it works
-    offline), and the button that copies article.html as it is."""
-    data = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")
-    shown = html
-    for image in images:
-        shown = shown.replace(f'src="{_escape(image["src"])}"', f'src="{_escape(image["file"])}"')
-    return PREVIEW.format(title=_escape(title), html=shown, data=data)
-
-
-def xuexi_page(article: Article, html: str, config: Config) -> str:
-    """A whole document without styles: title, date, author, source, then the body."""
-    byline = " ".join(x for x in (zh_date(article.date), article.meta.author, config.publisher) if x)
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>{_escape(article.title)}</title>\n'
-            f'</head>\n<body>\n<h1>{_escape(article.title)}</h1>\n<p>{_escape(byline)}</p>\n{html}\n'
-            f'<p>原文：{_escape(urls.absolute(config.base_url, article.url))}</p>\n</body>\n</html>\n')
-
-
-def zip_of(folder: str, files: tuple[tuple[str, bytes], ...], date: datetime) -> bytes:
-    """The folder as a .zip, the same bytes each time (entries sorted, stamped with the article's date)."""
-    stamp = (max(date.year, 1980), date.month, date.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in sorted(files):
-            info = zipfile.ZipInfo(f"{folder}/{name}", stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.flag_bits |= 0x800                      # UTF-8 names (Chinese titles on Windows)
-            z.writestr(info, data)
-    return out.getvalue()
-
-
 # ------------------------------------------------------------------ writing
 
 @dataclass(frozen=True)
@@ -347,8 +251,14 @@ def write(out_dir: Path, files: dict[str, bytes]) -> Written:
     except (OSError, ValueError):
         record = {}
     written, unchanged, kept = [], [], []
+    edited: set[str] = set()                 # folders whose article.html was changed by hand
     for rel, data in sorted(files.items()):
         target = out_dir / rel
+        folder, _, name = rel.rpartition("/")
+        if name == "preview.html" and folder in edited:
+            kept.append(warning(str(target), 1, "preview.html 没有更新：它复制的是 article.html，而 article.html 是你改过的版本 (kept with it)",
+                                "要用新导出的版本，就把改过的 article.html 改名或删掉后再导出"))
+            continue
         digest = hashlib.sha256(data).hexdigest()
         try:
             now = hashlib.sha256(target.read_bytes()).hexdigest()
@@ -359,6 +269,8 @@ def write(out_dir: Path, files: dict[str, bytes]) -> Written:
             record[rel] = digest
             continue
         if now is not None and record.get(rel) != now:
+            if name == "article.html":
+                edited.add(folder)
             kept.append(warning(str(target), 1, "这个文件改动过（或不是 kexie-site 写的），没有覆盖 (changed by hand: kept)",
                                 "要重新导出就先把它改名或删掉"))
             continue
@@ -406,16 +318,32 @@ def export(site_dir: Path, channel: str, names: list[str], since: datetime | Non
     site); BuildFailed when the site has errors or an article named is not found."""
     from .errors import BuildFailed
 
+    out_dir = Path(out_dir) if out_dir is not None else Path(site_dir) / "exports" / channel
+    refused = _refused_output(Path(site_dir), out_dir)
+    if refused:
+        raise BuildFailed([refused])
     with prepared(site_dir, now) as site:
-        chosen, problems = select(site, names, since)
+        marked = channel == "wechat" and any(c.wechat for c in site.config.columns)
+        chosen, problems = select(site, names, since, wechat_only=marked)
         if problems:
             raise BuildFailed(problems)
         exports = [export_article(site, article, channel) for article in chosen]
-    out_dir = Path(out_dir) if out_dir is not None else site_dir / "exports" / channel
     files = files_of(exports, channel, {a.doc.path: a for a in chosen})
     written = write(out_dir, files)
     found = [p for item in exports for p in item.problems]
     return ExportReport(out_dir, tuple(exports), written, tuple(found) + written.kept)
+
+
+def _refused_output(site_dir: Path, out_dir: Path) -> Problem | None:
+    """An exports folder must not be the site, nor inside what the build reads or writes."""
+    site, out = site_dir.resolve(), out_dir.resolve()
+    for inner in ("content", "themes", "static", "data", "public", ".kexie-cache"):
+        if out == site / inner or (site / inner) in out.parents:
+            return error("--output", 1, f"不能导出到 {inner}/ 里 (export folder inside {inner}/)",
+                         "导出到单独的文件夹，例如默认的 exports/wechat/")
+    if out == site:
+        return error("--output", 1, "不能直接导出到站点文件夹 (export folder is the site)", "例如 --output exports/wechat")
+    return None
 
 
 def prepared(site_dir: Path, now: str | None):
@@ -457,40 +385,3 @@ def site_of(made) -> Site:
     site = made.composed.site
     return Site(config, tuple(site.articles), tuple((d.path, d.meta.id) for d in site.drafts), made.layout.html_of, file_of,
                 inputs.site_dir, css.read_text("utf-8") if css else "", inputs.now)
-
-
-def check_problems(site: Site) -> list[Problem]:
-    """`check`: the WeChat lints of the articles of the columns marked `wechat = true`. Images
-    are converted only when they are not already a JPG or PNG under the limit (that is what
-    takes time); the cover likewise."""
-    from .wximages import kind_of
-
-    limits = site.config.wechat
-    problems: list[Problem] = []
-    if limits.cover and not (site.site_dir / limits.cover).is_file():
-        problems.append(error("site.toml", 1, f"[wechat] cover 找不到文件 (not found): {limits.cover}",
-                              "写站点文件夹里的图片路径，例如 cover = \"data/wechat-cover.png\""))
-    for article in site.articles:
-        if not article.column.wechat:
-            continue
-        refused: list[tuple[str, str]] = []
-
-        def looked_at(src: str) -> str:
-            data = site.file_of(src)
-            if data is None:
-                refused.append((src, "不是本站的图片，不能自动上传（外部图片公众号不显示）"))
-            elif not (kind_of(data) in ("jpg", "png") and len(data) <= limits.image_max_bytes):
-                try:
-                    for_wechat(data, limits.image_max_bytes)
-                except ImageRefused as exc:
-                    refused.append((src, str(exc)))
-            return src
-        converted = wechat.convert(site.html_of(article), urls.absolute(site.config.base_url, article.url), looked_at,
-                                   site.theme_css)
-        try:
-            text = (site.site_dir / article.doc.path).read_text("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            text = ""
-        cover = article.cover_url or (converted.images[0] if converted.images else "") or limits.cover
-        problems += wxlint.lint(article, converted, limits, text, cover, refused)
-    return problems

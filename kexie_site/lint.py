@@ -3,7 +3,7 @@
 Pure functions over the assembled site and the articles' text: a missing summary where the
 automatic one is poor, images without alt text, links to articles or pages that do not exist,
 articles without an explicit id and those whose derived id or URL another article shares, titles
-over 32 characters (WeChat's limit), scheduled articles, files under content/ no article uses,
+scheduled articles, files under content/ no article uses,
 and the days of the last 30 on which a (daily) column had no article.
 """
 from __future__ import annotations
@@ -21,7 +21,6 @@ from .model import ArticleDoc, Asset, Site
 from .parse import split_front_matter
 from .text import slugify, zh_date
 
-TITLE_LIMIT = 32
 DAYS = 30
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)")
@@ -44,17 +43,12 @@ def body_of(text: str, path: str) -> tuple[str, int]:
 
 
 def lint_article(doc: ArticleDoc, text: str, known_urls: set[str], base_path: str,
-                 auto_summary: str, wechat_column: bool = False) -> list[Problem]:
-    """`wechat_column`: its column is marked for WeChat, whose title limit (in bytes) the WeChat
-    lints check instead (wxlint.py)."""
+                 auto_summary: str) -> list[Problem]:
     found: list[Problem] = []
     path, meta = doc.path, doc.meta
     if not meta.id:
         found.append(warning(path, 1, "没有写 id (no explicit id)：id 会由栏目和日期推出，改栏目或日期就会变",
                              "运行 kexie-site pin --write 把现在的 id 和网址写进 front matter（kexie-site new 会自动写好）"))
-    if len(meta.title) > TITLE_LIMIT and not wechat_column:
-        found.append(warning(path, meta.line_of("title"), f"标题有 {len(meta.title)} 个字，超过微信的 {TITLE_LIMIT} 字上限 (title too long for WeChat)",
-                             "转发到公众号前缩短标题"))
     if not meta.summary and (len(auto_summary) < 20 or auto_summary.endswith("…")):
         found.append(warning(path, 1, "没有写 summary，自动摘要不理想 (missing summary; the automatic one is poor)",
                              f"自动摘要是：“{auto_summary}”；在 front matter 里写一句 summary: …"))
@@ -109,7 +103,7 @@ def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, pa
     today = now.astimezone(zone).date()
     for article in site.articles:
         found.extend(lint_article(article.doc, texts.get(article.doc.path, ""), page_urls,
-                                  site.config.base_path, article.rendered.auto_summary, article.column.wechat))
+                                  site.config.base_path, article.rendered.auto_summary))
     for doc in [a.doc for a in site.articles if a.date > now and not a.meta.draft] + list(site.scheduled):
         found.append(warning(doc.path, doc.meta.line_of("date"),
                              f"定时发布 (scheduled): {zh_date(doc.meta.date)} {doc.meta.date:%H:%M} 才会发布",

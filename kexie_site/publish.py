@@ -86,7 +86,7 @@ def publish_drafts(site_dir: Path, names: list[str], creds: Credentials, now: st
     try:
         with Client(creds, transport) as client:
             for article, exported in exports:
-                sent.append(_send(client, site, article, exported, record))
+                sent.append(_send(client, site, article, exported, record, warnings))
                 write_record(site_dir, record)
     except WechatError as exc:
         where = exports[len(sent)][0].doc.path
@@ -102,7 +102,7 @@ def _as_error(p: Problem) -> Problem:
     return error(p.path, p.line, p.message + "，没有发送 (not sent)", p.hint)
 
 
-def _send(client: Client, site: Site, article, exported: ArticleExport, record: dict) -> Sent:
+def _send(client: Client, site: Site, article, exported: ArticleExport, record: dict, notes: list[Problem]) -> Sent:
     files = dict(exported.files)
     html = files["article.html"].decode("utf-8")
     for image in exported.meta["images"]:          # each image uploaded once, shown from WeChat's servers
@@ -130,6 +130,8 @@ def _send(client: Client, site: Site, article, exported: ArticleExport, record: 
             if exc.code != 40007:            # (the draft was deleted or sent in the meantime: a new one)
                 raise
             media_id, updated = client.add_draft(body), False
+            notes.append(warning(article.doc.path, 1, "原来的草稿已在公众号后台发表或删除，新建了一份草稿 (draft replaced)",
+                                 "发表过的文章要改，请在公众号后台修改；不要重复发表"))
     else:
         media_id, updated = client.add_draft(body), False
     record["articles"][article.id] = {**known, "media_id": media_id, "thumb_media_id": body["thumb_media_id"],
@@ -169,7 +171,7 @@ def pull_views(site_dir: Path, start: date, end: date, creds: Credentials, now: 
                 for item in client.article_totals(day.isoformat()):
                     article_id = _match(item, by_msgid, by_title, record, problems)
                     if article_id:
-                        reads = max((int(d.get("int_page_read_count", 0) or 0) for d in item.get("details", [])
+                        reads = max((_count(d.get("int_page_read_count")) for d in item.get("details", [])
                                      if isinstance(d, dict)), default=0)
                         counts[article_id] = counts.get(article_id, 0) + reads
                 day += timedelta(days=1)
@@ -182,6 +184,13 @@ def pull_views(site_dir: Path, start: date, end: date, creds: Credentials, now: 
     _write_owned(site_dir, name, _csv(rows), record, problems)
     write_record(site_dir, record)
     return site_dir / name, len(rows), problems
+
+
+def _count(value) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _match(item: dict, by_msgid: dict, by_title: dict, record: dict, problems: list[Problem]) -> str:

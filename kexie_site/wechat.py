@@ -221,9 +221,21 @@ def _reference_list(references: list[tuple[str, str]]):
     box = _element("section", "", "wx-refs")
     box.append(_element("h3", "参考链接", "wx-refs-title"))
     for n, (url, text) in enumerate(references, 1):
-        label = f"{text}: " if text and text != url else ""
-        box.append(_element("p", f"[{n}] {label}{url}", "wx-ref"))
+        shown = shown_url(url)
+        label = f"{text}: " if text and text not in (url, shown) else ""
+        box.append(_element("p", f"[{n}] {label}{shown}", "wx-ref"))
     return box
+
+
+def shown_url(url: str) -> str:
+    """A URL as a reader reads it: Chinese not percent-encoded, an e-mail or phone number
+    without its scheme."""
+    from urllib.parse import unquote
+
+    for scheme in ("mailto:", "tel:"):
+        if url.startswith(scheme):
+            return unquote(url[len(scheme):])
+    return unquote(url)
 
 
 def _images(root, image_src: Callable[[str], str]) -> tuple[list[str], int]:

@@ -122,8 +122,10 @@ class Client:
                 return self._send("POST", path, params=query, content=data,
                                   headers={"Content-Type": "application/json; charset=utf-8"})
             except WechatError as exc:
-                if exc.code not in TOKEN_EXPIRED or attempt:
+                if exc.code not in TOKEN_EXPIRED:
                     raise
+                if attempt:
+                    raise explain(exc.code, exc.message) from None
         raise AssertionError("unreachable")
 
     def _send(self, method: str, path: str, **kwargs) -> dict:
@@ -144,8 +146,10 @@ class Client:
             raise WechatError(-3, "公众号接口的回答看不懂 (not a JSON object)", "稍后再试")
         code = answer.get("errcode", 0)
         if code:
+            if path == "/cgi-bin/token" and code in TOKEN_EXPIRED:     # (the token endpoint says 40001 for a wrong AppSecret)
+                raise explain(40125, str(answer.get("errmsg", "")))
             if code in TOKEN_EXPIRED:
-                raise WechatError(code, "access_token expired")
+                raise WechatError(int(code), "access_token expired")    # (call() fetches a token again, once)
             raise explain(int(code), str(answer.get("errmsg", "")))
         return answer
 

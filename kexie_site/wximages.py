@@ -46,9 +46,15 @@ def for_wechat(data: bytes, max_bytes: int) -> WxImage:
             return WxImage(data, "png", "SVG 转成 PNG")
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    import warnings
+
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused("图片的像素太多，转换不了（超过 8900 万像素）(too many pixels)") from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise ImageRefused(f"不是能读出的图片 (not a readable image: {type(exc).__name__})") from None
     notes = []
@@ -57,13 +63,17 @@ def for_wechat(data: bytes, max_bytes: int) -> WxImage:
         image.seek(0)
     source = (kind or (image.format or "?").lower()).upper()
     image = ImageOps.exif_transpose(image)
+    original_width = image.width
     alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    if alpha:                          # (a screenshot saved with an alpha channel it does not use: a photo)
+        image = image.convert("RGBA")
+        alpha = image.getchannel("A").getextrema()[0] < 255
     image = image.convert("RGBA" if alpha else "RGB")
     while True:
         for out, ext in _encodings(image, alpha):
             if len(out) <= max_bytes:
                 what = f"{source} 转成 {ext.upper()}" if source.lower() != ext else f"压缩到 {len(out) // 1024} KB"
-                if image.width != _width(data, image):
+                if image.width != original_width:
                     what += f"，缩到 {image.width} 像素宽"
                 return WxImage(out, ext, "，".join([what, *notes]))
         width = int(image.width * 0.8)
@@ -82,16 +92,6 @@ def _encodings(image, alpha: bool):
         buf = io.BytesIO()
         image.save(buf, "JPEG", quality=quality, optimize=True, progressive=False)
         yield buf.getvalue(), "jpg"
-
-
-def _width(data: bytes, image) -> int:
-    """The width the picture had (before any resizing)."""
-    from PIL import Image
-
-    try:
-        return Image.open(io.BytesIO(data)).width
-    except Exception:
-        return image.width
 
 
 def _draw_svg(data: bytes) -> bytes:

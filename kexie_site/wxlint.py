@@ -75,7 +75,7 @@ def lint_content(article: Article, converted: Converted, text: str, image_proble
     for url, why in image_problems:
         name = url.rsplit("/", 1)[-1]
         found.append(warning(path, line_of(text, name, body_line), f"图片不能发到公众号 (image refused for WeChat): {name}：{why}",
-                             "换成 1 MB 以下的 JPG 或 PNG 图片"))
+                             "换成 1 MB 以下的 JPG 或 PNG 图片，放在 content/ 里"))
     if converted.data_images:
         found.append(warning(path, line_of(text, "data:image", body_line),
                              f"有 {converted.data_images} 张图片写成了 data: 网址，公众号不收，导出时去掉了 (data URI image)",

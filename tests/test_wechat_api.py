@@ -139,18 +139,20 @@ def test_an_expired_token_is_fetched_again_once(tmp_path, fake, creds):
     sent, _ = publish_drafts(site, ["kyky-a"], creds, now="2024-08-23 08:00")
     assert sent and fake.tokens == 2 and len(fake.calls("/cgi-bin/draft/add")) == 2
 
-    fake.fail("/cgi-bin/draft/update", 40001, times=2)            # still refused after a fresh token: said
+    fake.fail("/cgi-bin/draft/update", 42001, times=2)            # still refused after a fresh token: said, in Chinese
     with pytest.raises(BuildFailed) as failed:
         publish_drafts(site, ["kyky-a"], creds, now="2024-08-23 08:00")
-    assert "access_token" in failed.value.problems[0].message
+    problem = failed.value.problems[0]
+    assert "access_token 无效或过期" in problem.message and problem.hint
 
 
 def test_a_draft_deleted_on_wechat_is_made_again(tmp_path, fake, creds):
     site = wechat_site(tmp_path / "site")
     publish_drafts(site, ["kyky-a"], creds, now="2024-08-23 08:00")
     fake.drafts.clear()                                           # deleted in the account's back office
-    sent, _ = publish_drafts(site, ["kyky-a"], creds, now="2024-08-23 08:00")
+    sent, warnings = publish_drafts(site, ["kyky-a"], creds, now="2024-08-23 08:00")
     assert not sent[0].updated and sent[0].media_id == "DRAFT-1"
+    assert [w.message for w in warnings if "draft replaced" in w.message]          # said, not silently
     assert json.loads((site / RECORD).read_text("utf-8"))["articles"]["kyky-a"]["media_id"] == "DRAFT-1"
 
 
@@ -160,6 +162,7 @@ def test_a_draft_deleted_on_wechat_is_made_again(tmp_path, fake, creds):
     ("/cgi-bin/draft/add", 45004, "description size out of limit", ["摘要太长", "wechat_digest"]),
     ("/cgi-bin/draft/add", 48001, "api unauthorized", ["没有这个接口的权限", "48001"]),
     ("/cgi-bin/token", 40125, "invalid appsecret", ["AppSecret 不对"]),
+    ("/cgi-bin/token", 40001, "invalid credential", ["AppSecret 不对"]),          # (the token endpoint's way of saying it)
 ])
 def test_each_error_is_said_for_an_editor_and_never_shows_the_secret(tmp_path, fake, httpserver, path, code, errmsg, said):
     site = wechat_site(tmp_path / "site")
@@ -233,3 +236,18 @@ def test_read_counts_come_back_into_the_views_the_site_shows(tmp_path, fake, cre
     stats = parse_html(out / "stats/index.html")
     text = " ".join(stats.itertext())
     assert "微信公众号" in text and ("6万" in text or "60,000" in text or "60000" in text), text[:2000]
+
+
+def test_check_finds_the_cover_the_way_publish_does(tmp_path, fake, creds):
+    """A cover that is not a file of the site (an address on another site) is no cover for
+    WeChat: check says so, as export and publish do (check used to accept it)."""
+    from kexie_site.check import check
+
+    site = wechat_site(tmp_path / "site", **{"content/kyky/b.md": article(
+        "外链封面", "2024-08-22 09:00", id="kyky-b", cover="https://img.example.com/cover.jpg", summary="一句摘要。")})
+    result = check(site, now="2024-08-23 08:00")
+    line = (site / "content/kyky/b.md").read_text("utf-8").splitlines().index("cover: https://img.example.com/cover.jpg") + 1
+    assert [(p.path, p.line) for p in result.problems if "(no cover)" in p.message] == [("content/kyky/b.md", line)]
+    with pytest.raises(BuildFailed) as failed:
+        publish_drafts(site, ["kyky-b"], creds, now="2024-08-23 08:00")
+    assert any("(no cover)" in p.message for p in failed.value.problems)

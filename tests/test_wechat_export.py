@@ -14,6 +14,7 @@ committing it).
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 import io
 import json
 import os
@@ -282,7 +283,7 @@ def margin_left_em(el) -> float:
 
 
 def text(el) -> str:
-    return " ".join(el.text_content().split())
+    return " ".join(el.text_content().replace("\u2060", "").split())      # (U+2060 keeps a note's marker on its line)
 
 
 def kind_of(data: bytes) -> str:
@@ -722,9 +723,13 @@ def test_a_file_changed_by_hand_is_kept_and_reported(tmp_path):
     second = export(site, "wechat", ["kyky-2024-0822"], out_dir=out, now=NOW)
     assert edited.read_bytes() == mine
     assert second.written.written == ()
-    assert sorted(second.written.unchanged) == sorted(f for f in first.written.written if f != f"{FOLDER}/article.html")
+    assert sorted(second.written.unchanged) == sorted(f for f in first.written.written
+                                                      if f not in (f"{FOLDER}/article.html", f"{FOLDER}/preview.html"))
     kept = [p for p in second.problems if p.path == str(edited)]
     assert len(kept) == 1 and kept[0].severity == "warning" and "没有覆盖" in kept[0].message
+    # the preview copies article.html: it is kept with it, and said (it would copy the other version)
+    preview = [p for p in second.problems if p.path == str(out / FOLDER / "preview.html")]
+    assert len(preview) == 1 and "article.html 是你改过的版本" in preview[0].message
     for path in (out / FOLDER).rglob("*"):
         assert path.stat().st_mtime == OLD, path
 
@@ -887,3 +892,54 @@ def test_a_scheduled_article_is_exported_with_a_warning(cli_site, tmp_path):
                    "--now", "2026-12-01 12:00", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert re.search(r"content/kyky/renxing-jiqiren\.md:3: 警告 warning: 定时发布的文章", done.stderr), done.stderr
+
+
+def test_an_image_with_too_many_pixels_is_refused_in_chinese(monkeypatch):
+    """Pillow's decompression-bomb guard is an image refused with a reason, not a crash of
+    check (it is neither an OSError nor a ValueError)."""
+    from PIL import Image
+
+    from kexie_site.wximages import ImageRefused, for_wechat
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 200), "white").save(buf, "WEBP")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 20_000)          # 60,000 pixels: over twice the limit
+    with pytest.raises(ImageRefused, match="像素太多"):
+        for_wechat(buf.getvalue(), 1_000_000)
+
+
+def test_an_opaque_picture_with_an_alpha_channel_becomes_a_jpg():
+    """A screenshot saved as RGBA that uses no transparency is a photo: JPG at full width, not
+    a PNG shrunk until it fits."""
+    from PIL import Image
+
+    from kexie_site.wximages import for_wechat
+    random.seed(7)
+    noise = Image.effect_noise((1600, 1000), 80).convert("RGB").convert("RGBA")
+    buf = io.BytesIO()
+    noise.save(buf, "PNG")
+    assert len(buf.getvalue()) > 1_000_000
+    made = for_wechat(buf.getvalue(), 1_000_000)
+    assert made.ext == "jpg" and Image.open(io.BytesIO(made.data)).width == 1600
+
+
+def test_by_default_only_the_columns_marked_for_wechat_are_exported(tmp_path):
+    """With no article named, export wechat takes the last days' articles of the columns marked
+    wechat = true only (a column that does not go to WeChat is not exported, nor warned about)."""
+    site = copy_example(tmp_path / "site")
+    toml = (site / "site.toml").read_text("utf-8")
+    (site / "site.toml").write_text(toml.replace('description = "一图、一表、一清单：三分钟看懂一个生活里的科学问题。"\nwechat = true',
+                                                 'description = "一图、一表、一清单：三分钟看懂一个生活里的科学问题。"'), "utf-8")
+    since = datetime.fromisoformat("2024-01-01T00:00:00+08:00")
+    report = export(site, "wechat", [], since=since, out_dir=tmp_path / "out", now=NOW)
+    columns = {json.loads(dict(a.files)["meta.json"])["column"] for a in report.articles}
+    assert columns == {"科言科语"}
+
+
+@pytest.mark.parametrize("inside", ["content", "public", "."])
+def test_an_export_into_the_site_s_own_folders_is_refused(tmp_path, inside):
+    site = copy_example(tmp_path / "site")
+    from kexie_site.errors import BuildFailed
+    with pytest.raises(BuildFailed) as failed:
+        export(site, "wechat", ["kyky-2024-0822"], out_dir=site / inside / "wx" if inside != "." else site, now=NOW)
+    assert failed.value.problems[0].path == "--output"
+    assert not (site / "content" / "wx").exists()
