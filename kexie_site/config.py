@@ -8,6 +8,7 @@ from typing import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .colors import HEX_RE, MIN_CONTRAST, PALETTE, contrast
 from .dates import DateError, get_zone
 from .decoding import decode
 from .errors import Problem, error
@@ -19,9 +20,9 @@ CONFIG_NAME = "site.toml"
 SITE_KEYS = {
     "title": str, "base_url": str, "language": str, "timezone": str, "description": str,
     "publisher": str, "icp": str, "theme": str, "paginate": int, "summary_length": int,
-    "home_limit": int,
+    "home_limit": int, "police_beian": str, "site_code": str,
 }
-COLUMN_KEYS = {"name": str, "slug": str, "description": str, "wechat": bool}
+COLUMN_KEYS = {"name": str, "slug": str, "description": str, "wechat": bool, "color": str}
 FEED_KEYS = {"limit": int}
 VIEW_KEYS = {"provider": str, "endpoint": str, "goatcounter": str}
 PROVIDERS = ("none", "busuanzi", "goatcounter", "endpoint")
@@ -151,6 +152,7 @@ def load_config(text: str, path: str = CONFIG_NAME, slug_of: Callable[[str], str
         language=site.get("language", "zh-CN"), timezone=zone,
         description=clean_text(site.get("description", "")), publisher=clean_text(site.get("publisher", "")),
         icp=clean_text(site.get("icp", "")), theme=site.get("theme", "default"), columns=tuple(columns),
+        police_beian=clean_text(site.get("police_beian", "")), site_code=clean_text(site.get("site_code", "")),
         feed_limit=feeds.get("limit", 20),
         views_provider=provider, views_endpoint=views_url.rstrip("/") if provider == "goatcounter" else views_url,
         paginate=site.get("paginate", 10), summary_length=site.get("summary_length", 120),
@@ -228,8 +230,24 @@ def _columns(r: _Reader, raw_columns, slug_of: Callable[[str], str]) -> list[Col
         else:
             seen_slugs[slug] = where
             columns.append(Column(name=name, slug=slug, description=clean_text(col.get("description", "")),
-                                  wechat=col.get("wechat", False)))
+                                  wechat=col.get("wechat", False),
+                                  color=_colour(r, col.get("color"), len(columns), r.line_of("columns", "color", index))))
     return columns
+
+
+def _colour(r: _Reader, given: str | None, position: int, line: int) -> str:
+    """A column's colour: the one given, if it is a colour text can be read on (white on it,
+    and it on white: ≥ 4.5:1), else one of the palette's, in turn."""
+    if given is None:
+        return PALETTE[position % len(PALETTE)]
+    if not HEX_RE.match(given.strip()):
+        r.error(line, f"[[columns]] color {given!r} 不是颜色 (not a colour)", "写成 color = \"#0b5cad\" 这样的十六进制颜色")
+        return PALETTE[0]
+    ratio = contrast(given.strip(), "#ffffff")
+    if ratio < MIN_CONTRAST:
+        r.error(line, f"[[columns]] color {given} 和白色的对比度只有 {ratio:.1f}:1，低于 {MIN_CONTRAST}:1 (contrast too low)",
+                "换一个更深的颜色，让栏目标签上的白字看得清，例如 #0b5cad、#a3341d、#1d6b3a")
+    return given.strip().lower()
 
 
 COLUMN_NAME_RE = re.compile(r'\s*name\s*=\s*"([^"]*)"')

@@ -181,7 +181,7 @@ def plain_text(html: str) -> tuple[str, str]:
     """(all the text, the text of the prose blocks) of sanitized HTML, without footnotes. All the
     text has a line for each block (a heading never runs into the paragraph after it); the prose,
     for summaries, runs on: blocks joined with a space, or with nothing between Chinese text."""
-    pieces = _text_pieces(html)
+    pieces = [(text.replace("\u2060", ""), prose) for text, prose in _text_pieces(html)]   # (a note marker's word joiner)
     return "\n".join(text for text, _ in pieces), _join([text for text, prose in pieces if prose])
 
 

@@ -405,6 +405,20 @@ def _render_backlink(self, tokens, idx, options, env) -> str:
     return f' <a href="#fnref{ident}" class="footnote-backref" title="{BACKLINK_TITLE}">\u21a9\ufe0e</a>'
 
 
+def _footnote_block_open(self, tokens, idx, options, env) -> str:
+    """The notes under a heading of their own, 注释 (screen readers list it among the headings)."""
+    return ('<hr class="footnotes-sep">\n<section class="footnotes">\n'
+            '<h2 class="footnotes-title">注释</h2>\n<ol class="footnotes-list">\n')
+
+
+def _footnote_ref(original):
+    """A note's marker joined to the word before it (U+2060 WORD JOINER): a line never starts
+    with the marker and the punctuation after it (“1，也就是说”)."""
+    def render(self, tokens, idx, options, env) -> str:
+        return "\u2060" + original(tokens, idx, options, env)
+    return render
+
+
 def site_plugin(md: MarkdownIt, slugify: Callable[[str], str]) -> None:
     """Installs the site's rules. Call it after the plugins whose tokens it renders (dollarmath,
     footnote): its render rules replace theirs. The guarded block parser takes over the rules
@@ -426,5 +440,7 @@ def site_plugin(md: MarkdownIt, slugify: Callable[[str], str]) -> None:
     md.add_render_rule("footnote_anchor", _render_backlink)
     md.add_render_rule("footnote_anchor_name", _footnote_name)
     md.add_render_rule("footnote_caption", _footnote_caption)
+    md.add_render_rule("footnote_block_open", _footnote_block_open)
+    md.add_render_rule("footnote_ref", _footnote_ref(md.renderer.rules["footnote_ref"]))
     md.add_render_rule("s_open", lambda *_: "<del>")        # struck text is deleted text, as in GFM
     md.add_render_rule("s_close", lambda *_: "</del>")

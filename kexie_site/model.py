@@ -13,6 +13,7 @@ class Column:
     slug: str
     description: str = ""
     wechat: bool = False             # its articles also go to the WeChat official account (checked for it)
+    color: str = ""                  # the theme's colour for it, "#rrggbb" (≥ 4.5:1 against white)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Config:
     description: str = ""
     publisher: str = ""
     icp: str = ""
+    police_beian: str = ""           # 公安机关备案号, e.g. 鲁公网安备 37160202000123号
+    site_code: str = ""              # 网站标识码 (government sites)
     theme: str = "default"
     columns: tuple[Column, ...] = ()
     feed_limit: int = 20

@@ -19,6 +19,8 @@ from .model import Article, Group, Output, PageSpec, Site
 from .stats import hot, totals
 
 HOME_PER_COLUMN = 5
+SIDE_HOT = 5              # the home page's side column: the most read …
+SIDE_MONTHS = 6           # … and the latest months
 
 
 def group_view(group: Group) -> dict:
@@ -37,6 +39,7 @@ def site_context(site: Site, dev: bool = False) -> dict:
     return {
         "title": c.title, "description": c.description, "base_url": c.base_url, "base_path": c.base_path,
         "language": c.language, "publisher": c.publisher, "icp": c.icp,
+        "police_beian": c.police_beian, "police_url": urls.police_lookup(c.police_beian), "site_code": c.site_code,
         "columns": [{"key": g.key, "title": g.title, "url": g.url, "column": g.column} for g in site.columns],
         "rss": rss, "atom": atom, "dev": dev,
         "urls": {"home": urls.HOME, "hot": urls.HOT, "archive": urls.ARCHIVE, "tags": urls.TAGS, "stats": urls.STATS,
@@ -125,14 +128,23 @@ def article_jsonld(site: Site, article: Article) -> dict:
     return data
 
 
+def home_context(site: Site) -> dict:
+    """The home page: the newest article first, then each column's newest without it (no article
+    shown twice), and beside them the most read and the latest months. `articles` (the newest,
+    home_limit of them) is there for themes that list them."""
+    lead = site.articles[0] if site.articles else None
+    columns = [{"group": group_view(g), "articles": [a for a in g.articles if a is not lead][:HOME_PER_COLUMN]}
+               for g in site.columns]
+    months = [group_view(m) for y in site.years for m in y.months][:SIDE_MONTHS]
+    return {"page": _page(site, "home", urls.HOME, site.config.title), "lead": lead, "home_columns": columns,
+            "articles": site.articles[: site.config.home_limit], "hot": hot(site)["overall"][:SIDE_HOT],
+            "months": months}
+
+
 def plan_pages(site: Site) -> tuple[PageSpec, ...]:
     c = site.config
     specs: list[PageSpec] = []
-    home_columns = [{"group": group_view(g), "articles": g.articles[:HOME_PER_COLUMN]} for g in site.columns]
-    specs.append(PageSpec(urls.output_file(urls.HOME), urls.HOME, "index.html", {
-        "page": _page(site, "home", urls.HOME, c.title),
-        "articles": site.articles[: c.home_limit], "home_columns": home_columns,
-    }))
+    specs.append(PageSpec(urls.output_file(urls.HOME), urls.HOME, "index.html", home_context(site)))
     columns = {g.column: g for g in site.columns}
     parts = {g.column: _column_parts(site, g) for g in site.columns}
     for article in site.articles:

@@ -23,11 +23,11 @@ def bars(rows: list[tuple[str, int]], width: int = 640, height: int = 220) -> di
     """Geometry of a bar chart for the template: no chart library, nothing loaded from elsewhere."""
     top = max((v for _, v in rows), default=0) or 1
     slot = width / max(1, len(rows))
-    plot = height - 40
+    plot = height - 60                       # (room above the tallest bar for its value)
     items = []
     for i, (label, value) in enumerate(rows):
         h = round(plot * value / top, 1)
-        items.append({"x": round(i * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1), "y": round(20 + plot - h, 1),
+        items.append({"x": round(i * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1), "y": round(40 + plot - h, 1),
                       "h": h, "label": label, "value": zh_number(value), "cx": round(i * slot + slot / 2, 1)})
     return {"width": width, "height": height, "bars": items, "base": height - 20}
 
@@ -45,5 +45,5 @@ def totals(site: Site) -> dict:
         "sources": [{"source": s, "label": source_label(s), "views": n}
                     for s, n in sorted(by_source.items(), key=lambda x: (-x[1], x[0]))],
         "months": [{"month": m, "label": f"{int(m[:4])}年{int(m[5:])}月", "views": n} for m, n in reversed(months)],
-        "chart": bars([(f"{int(m[5:])}月" if len(months) <= 24 else m[2:], n) for m, n in months[-24:]]),
+        "chart": bars([(f"{m[2:4]}年{int(m[5:])}月", n) for m, n in months[-12:]]),
     }

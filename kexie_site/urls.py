@@ -37,6 +37,13 @@ STATIC = "static/"
 CONTENT_DIR = "content"
 DEV = "__kexie/"          # `serve`'s own files (the dev script, the build's status)
 ICP_LOOKUP = "https://beian.miit.gov.cn/"          # where an ICP number is looked up (MIIT)
+POLICE_LOOKUP = "https://beian.mps.gov.cn/#/query/webSearch?code="   # a 公安机关备案号, looked up (MPS)
+
+
+def police_lookup(record: str) -> str:
+    """The MPS 备案 site's page for a record ("鲁公网安备 37160202000123号" → its digits)."""
+    digits = "".join(ch for ch in record if ch.isdigit())
+    return POLICE_LOOKUP + digits if digits else ""
 BUSUANZI_SCRIPT = "https://busuanzi.ibruce.info/busuanzi/2.3/busuanzi.pure.mini.js"
 
 

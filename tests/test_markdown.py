@@ -194,7 +194,7 @@ def test_only_web_addresses_and_mail_are_linked(body):
 ])
 def test_no_space_shows_between_chinese_lines_next_to_markers_tags_and_images(body, text):
     root, _, _ = html_of(body)
-    assert root.xpath("string(p)") == text
+    assert root.xpath("string(p)").replace("\u2060", "") == text      # (a word joiner keeps a note's marker on its line)
 
 
 def test_formulas_stay_out_of_summaries():
