@@ -23,13 +23,13 @@ def bars(rows: list[tuple[str, int]], width: int = 640, height: int = 220) -> di
     """Geometry of a bar chart for the template: no chart library, nothing loaded from elsewhere."""
     top = max((v for _, v in rows), default=0) or 1
     slot = width / max(1, len(rows))
-    plot = height - 60                       # (room above the tallest bar for its value)
+    plot = height - 66                       # (room above the tallest bar for its value, below for the month)
     items = []
     for i, (label, value) in enumerate(rows):
         h = round(plot * value / top, 1)
         items.append({"x": round(i * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1), "y": round(40 + plot - h, 1),
                       "h": h, "label": label, "value": zh_number(value), "cx": round(i * slot + slot / 2, 1)})
-    return {"width": width, "height": height, "bars": items, "base": height - 20}
+    return {"width": width, "height": height, "bars": items, "base": height - 26}
 
 
 def totals(site: Site) -> dict:
