@@ -210,22 +210,22 @@ def work(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("wechat")
 
 
+def exported_and_built(site: Path, work: Path, name: str) -> dict:
+    report = export(site, "wechat", [], since=SINCE, out_dir=work / f"{name}-wechat", now=NOW)
+    _, public = build_site(site, work / f"{name}-public")
+    return {"site": site, "report": report, "out": work / f"{name}-wechat", "public": public}
+
+
 @pytest.fixture(scope="module")
 def example(work):
     """The example site exported for WeChat (every article since 2024-01-01) and built."""
-    site = copy_example(work / "example")
-    report = export(site, "wechat", [], since=SINCE, out_dir=work / "example-wechat", now=NOW)
-    _, public = build_site(site, work / "example-public")
-    return {"site": site, "report": report, "out": work / "example-wechat", "public": public}
+    return exported_and_built(copy_example(work / "example"), work, "example")
 
 
 @pytest.fixture(scope="module")
 def hostile(work):
     """The hostile site exported for WeChat and built."""
-    site = hostile_site(work / "hostile")
-    report = export(site, "wechat", [], since=SINCE, out_dir=work / "hostile-wechat", now=NOW)
-    _, public = build_site(site, work / "hostile-public")
-    return {"site": site, "report": report, "out": work / "hostile-wechat", "public": public}
+    return exported_and_built(hostile_site(work / "hostile"), work, "hostile")
 
 
 @pytest.fixture(scope="module")
