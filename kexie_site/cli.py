@@ -24,49 +24,103 @@ def _safe_streams() -> None:
             pass
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix="用法 (usage): " if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse in Chinese: the usage line, the headings, -h."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "参数 (arguments)"
+        self._optionals.title = "选项 (options)"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="显示说明后退出 (show this help)")
+
     def error(self, message: str):  # usage errors exit 2, with the usage line
         self.print_usage(sys.stderr)
         print(f"{self.prog}: 用法错误 (usage error): {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
+OVERVIEW = """kexie-site：每日科普站点生成器 (static site generator for daily science columns)
+
+常用命令 (commands)：
+  kexie-site new "标题" --column 栏目     新建一篇文章 (a new article)
+  kexie-site serve                        边写边预览，保存后浏览器自动刷新 (preview with live reload)
+  kexie-site check                        发布前检查全部问题 (check everything before publishing)
+  kexie-site build                        构建网站到 public/ (build the site)
+  kexie-site pin --write                  把 id 和网址写进文章，以后不会变 (pin ids and URLs)
+  kexie-site export wechat|xuexi          导出给公众号、学习强国 (export for WeChat / 学习强国)
+  kexie-site publish wechat-draft 文章    建公众号草稿 (create a WeChat draft)
+  kexie-site views pull wechat --from … --to …   取回公众号阅读数 (pull read counts)
+
+每个命令都有说明：kexie-site 命令 --help (each command has --help)
+"""
+
+
+def _jobs(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"要写一个整数 (a whole number): {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"至少是 1 (at least 1): {number}；不写就用全部 CPU 核 (default: one per core)")
+    return number
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"要写一个整数 (a whole number): {value!r}") from None
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"端口要在 1–65535 之间 (port out of range): {number}")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kexie-site", description="每日科普 static site generator")
-    parser.add_argument("--version", action="version", version=f"kexie-site {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
-    b = sub.add_parser("build", help="build the site into the output directory (默认 public/)")
-    b.add_argument("--site", default=".", help="site directory holding site.toml and content/ (default: .)")
-    b.add_argument("--output", default=None, help="output directory (default: <site>/public)")
-    b.add_argument("--drafts", action="store_true", help="also publish drafts (draft: true)")
-    b.add_argument("--future", action="store_true", help="also publish articles dated in the future")
-    b.add_argument("--now", default=None, help="take this time as now for scheduling (e.g. 2024-08-22 08:00)")
-    b.add_argument("--no-cache", action="store_true", help="ignore the cache in .kexie-cache/ (same output, slower)")
-    b.add_argument("--jobs", type=int, default=0, help="worker processes for Markdown and pages (default: one per core)")
-    b.add_argument("--debug", action="store_true", help="show Python tracebacks")
-    n = sub.add_parser("new", help="write a new article with complete front matter (never overwrites)")
-    n.add_argument("title", help="the article's title, e.g. \"每日一问：为什么天空是蓝色的？\"")
-    n.add_argument("--column", required=True, help="a column declared in site.toml, by name or slug")
-    n.add_argument("--site", default=".", help="site directory (default: .)")
-    n.add_argument("--date", default=None, help="publication date (default: now in the site's time zone)")
-    n.add_argument("--debug", action="store_true", help="show Python tracebacks")
-    v = sub.add_parser("serve", help="build into a temporary folder and serve it with live reload")
-    v.add_argument("--site", default=".", help="site directory (default: .)")
-    v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this computer only)")
-    v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    v.add_argument("--drafts", action="store_true", help="also show drafts (with a banner)")
-    v.add_argument("--future", action="store_true", help="also show scheduled articles (with a banner)")
-    v.add_argument("--debug", action="store_true", help="show Python tracebacks")
-    c = sub.add_parser("check", help="report every problem and pre-publication warning, write nothing")
-    c.add_argument("--site", default=".", help="site directory (default: .)")
-    c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    c.add_argument("--now", default=None, help="take this time as now (scheduling, the last 30 days)")
-    c.add_argument("--debug", action="store_true", help="show Python tracebacks")
-    p = sub.add_parser("pin", help="write each article's id and slug into its front matter (dry run unless --write)")
-    p.add_argument("--site", default=".", help="site directory (default: .)")
-    p.add_argument("--output", default=None, help="where the site was published, for its ids and URLs (default: <site>/public)")
-    p.add_argument("--write", action="store_true", help="write the files (default: only show the changes)")
-    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    parser = _Parser(prog="kexie-site", description="每日科普站点生成器 (static site generator for daily science columns)")
+    parser.add_argument("--version", action="version", version=f"kexie-site {__version__}", help="显示版本 (show the version)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, title="命令 (commands)", metavar="命令")
+    debug = "出错时显示 Python 的详细信息 (show tracebacks)"
+    site = "站点文件夹，里面有 site.toml 和 content/ (site folder; default: .)"
+    b = sub.add_parser("build", help="构建网站到输出文件夹，默认 public/ (build the site)")
+    b.add_argument("--site", default=".", help=site)
+    b.add_argument("--output", default=None, help="输出文件夹 (output folder; default: <site>/public)")
+    b.add_argument("--drafts", action="store_true", help="草稿也发布，用于预览 (also publish drafts)")
+    b.add_argument("--future", action="store_true", help="定时的文章也发布，用于预览 (also publish articles dated in the future)")
+    b.add_argument("--now", default=None, help="把这个时间当作现在，例如 2024-08-22 08:00 (take this time as now)")
+    b.add_argument("--no-cache", action="store_true", help="不用 .kexie-cache/ 里的缓存：结果一样，只是慢 (ignore the cache)")
+    b.add_argument("--jobs", type=_jobs, default=0, help="同时用几个进程，至少 1 (worker processes; default: one per core)")
+    b.add_argument("--debug", action="store_true", help=debug)
+    n = sub.add_parser("new", help="新建一篇文章，front matter 全部写好，不会覆盖已有文件 (write a new article)")
+    n.add_argument("title", help="文章标题，例如 \"每日一问：为什么天空是蓝色的？\" (the title)")
+    n.add_argument("--column", required=True, help="栏目，写 site.toml 里的名字或 slug (a declared column)")
+    n.add_argument("--site", default=".", help=site)
+    n.add_argument("--date", default=None, help="发布时间，默认是现在 (publication date; default: now in the site's time zone)")
+    n.add_argument("--debug", action="store_true", help=debug)
+    v = sub.add_parser("serve", help="边写边预览：构建到临时文件夹并打开本地网页，保存后自动刷新 (preview with live reload)")
+    v.add_argument("--site", default=".", help=site)
+    v.add_argument("--host", default="127.0.0.1", help="监听的地址，默认只有这台电脑能访问 (address; default: 127.0.0.1)")
+    v.add_argument("--port", type=_port, default=8000, help="端口 (port; default: 8000)")
+    v.add_argument("--drafts", action="store_true", help="也显示草稿，页面上有提示 (also show drafts)")
+    v.add_argument("--future", action="store_true", help="也显示定时的文章，页面上有提示 (also show scheduled articles)")
+    v.add_argument("--debug", action="store_true", help=debug)
+    c = sub.add_parser("check", help="发布前检查：列出全部问题和提醒，不写任何文件 (report every problem, write nothing)")
+    c.add_argument("--site", default=".", help=site)
+    c.add_argument("--strict", action="store_true", help="有提醒也算不通过，用于自动检查 (exit 1 on warnings too)")
+    c.add_argument("--now", default=None, help="把这个时间当作现在 (take this time as now)")
+    c.add_argument("--debug", action="store_true", help=debug)
+    p = sub.add_parser("pin", help="把每篇文章的 id 和 slug 写进 front matter；不加 --write 只显示会改什么 (pin ids and slugs)")
+    p.add_argument("--site", default=".", help=site)
+    p.add_argument("--output", default=None, help="网站发布在哪个文件夹，从那里读已发布的 id 和网址 (default: <site>/public)")
+    p.add_argument("--write", action="store_true", help="真的写入文件 (write the files)")
+    p.add_argument("--debug", action="store_true", help=debug)
     _channel_parsers(sub)
     return parser
 
@@ -228,7 +282,29 @@ def cmd_serve(args) -> int:
         from .config import missing_config
         print_problems((missing_config(site),))
         return EXIT_PROBLEMS
+    busy = port_in_use(args.host, args.port)
+    if busy:
+        print_problems((busy,))
+        return EXIT_PROBLEMS
     return serve(site, args.host, args.port, args.drafts, args.future)
+
+
+def port_in_use(host: str, port: int) -> Problem | None:
+    """The port already taken (another serve, another program): said, with a free one to use."""
+    import socket
+
+    def free(p: int) -> bool:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            try:
+                probe.bind((host, p))
+                return True
+            except OSError:
+                return False
+    if free(port):
+        return None
+    spare = next((p for p in range(port + 1, min(port + 100, 65536)) if free(p)), None)
+    hint = f"换一个端口：kexie-site serve --port {spare}" if spare else "关掉占用它的程序，或换一个端口 --port …"
+    return Problem("--port", 1, f"端口 {port} 已经被占用 (port in use)：可能另一个 serve 还开着", hint)
 
 
 def cmd_export(args) -> int:
@@ -335,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     _safe_streams()
     _terminate_as_interrupt()
     args = _parser().parse_args(argv)
+    if args.command is None:
+        print(OVERVIEW, end="")
+        return EXIT_OK
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

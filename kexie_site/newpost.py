@@ -37,15 +37,33 @@ def front_matter(title: str, date: datetime, column: str, article_id: str, slug:
     ])
 
 
+def unknown_column(site_dir: Path, config, column: str) -> Problem:
+    """A column not declared: at site.toml's [[columns]], with the nearest name suggested."""
+    import difflib
+
+    from .config import CONFIG_NAME, column_lines
+
+    try:
+        lines = column_lines((site_dir / CONFIG_NAME).read_text("utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        lines = {}
+    names = [c.name for c in config.columns] + [c.slug for c in config.columns]
+    close = difflib.get_close_matches(clean_text(column), names, n=1, cutoff=0.5)
+    by_slug = {c.slug: c.name for c in config.columns}
+    nearest = by_slug.get(close[0], close[0]) if close else ""
+    declared = "、".join(c.name for c in config.columns)
+    hint = (f"你是不是想写 --column {nearest}？" if nearest else "") + f"已声明的栏目 declared columns: {declared}"
+    line = min(lines.values(), default=1)
+    return error(CONFIG_NAME, line, f"栏目 {column!r} 没有在 site.toml 里声明 (column not declared)", hint)
+
+
 def new_article(site_dir: Path, title: str, column: str, when: str | None) -> tuple[Path | None, Problem | None]:
     config, problems = read_config(site_dir)
     if config is None:
         return None, problems[0]
     col = config.column(clean_text(column))
     if col is None:
-        declared = "、".join(c.name for c in config.columns)
-        return None, error("--column", 1, f"栏目 {column!r} 没有在 site.toml 里声明 (column not declared)",
-                           f"已声明的栏目 declared columns: {declared}")
+        return None, unknown_column(site_dir, config, column)
     title = clean_text(title)
     if not title:
         return None, error("title", 1, "标题是空的 (empty title)", "kexie-site new \"文章标题\" --column …")

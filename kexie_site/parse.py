@@ -244,7 +244,7 @@ def parse_article(source: SourceFile, config: Config, zone: tzinfo) -> tuple[Art
     f.take(entries)
     for key in REQUIRED:
         if key not in f.lines:
-            example = {"title": "title: \"文章标题\"", "date": "date: 2024-08-22",
+            example = {"title": "title: \"文章标题\"", "date": f"date: {datetime.now(zone):%Y-%m-%d %H:%M}（现在）",
                        "column": "column: " + (config.columns[0].name if config.columns else "科言科语")}[key]
             f.error(1, f"缺少必填的键 {key} (required key missing)", f"在 front matter 里加一行 {example}")
     title = clean_text(f.values.get("title", ""))
