@@ -50,6 +50,7 @@ class _Parser(argparse.ArgumentParser):
 OVERVIEW = """kexie-site：每日科普站点生成器 (static site generator for daily science columns)
 
 常用命令 (commands)：
+  kexie-site init 文件夹                  新建一个站点 (start a new site)
   kexie-site new "标题" --column 栏目     新建一篇文章 (a new article)
   kexie-site serve                        边写边预览，保存后浏览器自动刷新 (preview with live reload)
   kexie-site check                        发布前检查全部问题 (check everything before publishing)
@@ -121,6 +122,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="网站发布在哪个文件夹，从那里读已发布的 id 和网址 (default: <site>/public)")
     p.add_argument("--write", action="store_true", help="真的写入文件 (write the files)")
     p.add_argument("--debug", action="store_true", help=debug)
+    i = sub.add_parser("init", help="新建一个站点：site.toml、栏目、示例文章、.gitignore 和自动发布的配置 (start a new site)")
+    i.add_argument("dir", nargs="?", default=".", help="放站点的文件夹，默认是当前文件夹 (folder; default: .)")
+    i.add_argument("--title", default=None, help="网站名称 (site title)")
+    i.add_argument("--publisher", default=None, help="主办单位 (publisher)")
+    i.add_argument("--base-url", default=None, help="网站网址，例如 https://kepu.example.cn/ (base URL)")
+    i.add_argument("--column", action="append", default=None, help="栏目名，可以写多次 (a column; repeat for more)")
+    i.add_argument("--force", action="store_true", help="文件夹里已有文件时也继续，只补上缺的文件 (only add missing files)")
+    i.add_argument("--now", default=None, help="示例文章的日期 (date of the example articles)")
+    i.add_argument("--debug", action="store_true", help=debug)
     _channel_parsers(sub)
     return parser
 
@@ -391,7 +401,29 @@ def cmd_views(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve, "pin": cmd_pin,
+def cmd_init(args) -> int:
+    from .init import DEFAULT_COLUMNS, SiteAnswers, ask, init_site
+
+    given = SiteAnswers(args.title or "每日科普", args.publisher or "", args.base_url or "https://kepu.example.cn/",
+                        tuple(args.column or DEFAULT_COLUMNS))
+    flags = any(x is not None for x in (args.title, args.publisher, args.base_url, args.column))
+    answers = ask(given) if sys.stdin.isatty() and not flags else given
+    report, problem = init_site(Path(args.dir), answers, args.force, args.now)
+    if problem:
+        print_problems((problem,))
+        return EXIT_PROBLEMS
+    for rel in report.created:
+        print(f"  新建 created  {rel}")
+    for rel in report.skipped:
+        print(f"  已有 kept     {rel}（没有改动）")
+    place = args.dir if args.dir != "." else "当前文件夹"
+    print(f"站点已建好 (site created) 在 {place}。接下来：\n"
+          f"  cd {args.dir}\n  kexie-site serve      # 预览\n  kexie-site new \"标题\" --column {answers.columns[0]}\n"
+          f"  kexie-site check      # 发布前检查\n  kexie-site build      # 生成网站到 public/")
+    return EXIT_OK
+
+
+COMMANDS = {"init": cmd_init, "build": cmd_build, "new": cmd_new, "check": cmd_check, "serve": cmd_serve, "pin": cmd_pin,
             "export": cmd_export, "publish": cmd_publish, "views": cmd_views}
 
 

@@ -116,7 +116,8 @@ def lint_site(site: Site, texts: dict[str, str], zone: tzinfo, now: datetime, pa
         days = {a.date.astimezone(zone).date() for a in group.articles if not a.meta.draft and a.date <= now}
         if not days or max(days) < start:
             continue        # a column that has not published lately is not a daily column now
-        missing = [start + timedelta(days=i) for i in range(DAYS) if start + timedelta(days=i) not in days]
+        first = max(start, min(days))            # (a new column: the days since its first article)
+        missing = [first + timedelta(days=i) for i in range((today - first).days + 1) if first + timedelta(days=i) not in days]
         if missing:
             shown = "、".join(f"{d.month}月{d.day}日" for d in missing[:10]) + ("…" if len(missing) > 10 else "")
             found.append(warning("site.toml", config_lines.get(group.title, 1),

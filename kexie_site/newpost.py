@@ -16,7 +16,8 @@ from .text import clean_text, slugify
 BODY = "## 小标题\n\n在这里写正文。写完后把 draft 改成 false（或删掉这一行）再发布。\n"
 
 
-def front_matter(title: str, date: datetime, column: str, article_id: str, slug: str) -> str:
+def front_matter(title: str, date: datetime, column: str, article_id: str, slug: str,
+                 summary: str = "", body: str = BODY, draft: bool = True) -> str:
     """Values are written as JSON strings, which YAML reads as double-quoted text: a colon, a
     quote or a # in a title cannot break the front matter."""
     quote = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
@@ -26,14 +27,14 @@ def front_matter(title: str, date: datetime, column: str, article_id: str, slug:
         f"date: {date:%Y-%m-%d %H:%M}",
         f"column: {quote(column)}",
         "tags: []",
-        'summary: ""',
+        f"summary: {quote(summary)}",
         'author: ""',
         f"id: {quote(article_id)}",
         f"slug: {quote(slug)}",
-        "draft: true",
+        f"draft: {'true' if draft else 'false'}",
         "---",
         "",
-        BODY,
+        body,
     ])
 
 
@@ -57,7 +58,8 @@ def unknown_column(site_dir: Path, config, column: str) -> Problem:
     return error(CONFIG_NAME, line, f"栏目 {column!r} 没有在 site.toml 里声明 (column not declared)", hint)
 
 
-def new_article(site_dir: Path, title: str, column: str, when: str | None) -> tuple[Path | None, Problem | None]:
+def new_article(site_dir: Path, title: str, column: str, when: str | None, summary: str = "", body: str = BODY,
+                draft: bool = True) -> tuple[Path | None, Problem | None]:
     config, problems = read_config(site_dir)
     if config is None:
         return None, problems[0]
@@ -79,7 +81,7 @@ def new_article(site_dir: Path, title: str, column: str, when: str | None) -> tu
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8", newline="\n") as handle:   # exclusive: never overwrite
-            handle.write(front_matter(title, date, col.name, article_id, slug))
+            handle.write(front_matter(title, date, col.name, article_id, slug, summary, body, draft))
     except FileExistsError:
         return None, error(str(target), 1, "文件已存在，不会覆盖 (file exists; not overwritten)",
                            "换一个标题或日期，或直接编辑这个文件")
