@@ -124,7 +124,7 @@ def add_pictures(site: Path, root: Path) -> None:
             target.write_bytes(picture)
 
 
-def prepare(work: Path, size: int, baseline: bool) -> dict[str, Path]:
+def prepare(work: Path, size: int, baseline: bool, generator: Path = GEN) -> dict[str, Path]:
     sites = {}
     for fmt in ("kexie", "hugo", "pelican"):
         site = work / f"{fmt}-{size}"
@@ -132,7 +132,7 @@ def prepare(work: Path, size: int, baseline: bool) -> dict[str, Path]:
             shutil.rmtree(site)
         site.mkdir(parents=True)
         target = site / "content" if fmt != "hugo" else site
-        subprocess.run([sys.executable, str(GEN), str(target), str(size), "--format", fmt], check=True,
+        subprocess.run([sys.executable, str(generator), str(target), str(size), "--format", fmt], check=True,
                        stderr=subprocess.DEVNULL)
         sites[fmt] = site
     for fmt, folder in (("kexie", "content"), ("hugo", "static"), ("pelican", "content")):
@@ -232,13 +232,21 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="+", default=["kexie", "hugo", "pelican"])
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--baseline", type=Path, help="an older kexie-site checkout, measured as kexie-before")
+    ap.add_argument("--generator", type=Path, default=Path(os.environ.get("KEXIE_CORPUS_GENERATOR", GEN)),
+                    help="the corpus generator, gen_corpus.py (default: ../shared/corpus/gen_corpus.py next to the "
+                         "repository, or $KEXIE_CORPUS_GENERATOR)")
     args = ap.parse_args(argv)
+    if not args.generator.is_file():
+        print(f"找不到语料生成器 (corpus generator not found): {args.generator}\n"
+              "  它在团队共享的 shared/corpus/gen_corpus.py（不在本仓库里）：把 shared 放在仓库旁边，\n"
+              "  或用 --generator 路径 / 环境变量 KEXIE_CORPUS_GENERATOR 指定它。See bench/README.md.", file=sys.stderr)
+        return 2
     baseline = args.baseline.resolve() if args.baseline else None
     cmds = tools(args.peers, baseline)
     only = args.only + (["kexie-before"] if baseline and "kexie-before" not in args.only else [])
     rows, markdown = [], []
     for size in args.sizes:
-        sites = prepare(args.work, size, baseline is not None)
+        sites = prepare(args.work, size, baseline is not None, args.generator)
         rows.append((size, measure(sites, cmds, only, size, args.repeat)))
         if baseline and size == min(args.sizes):
             for name, tree in (("kexie", REPO), ("kexie-before", baseline)):
