@@ -34,7 +34,12 @@ def check(site_dir: Path, now: str | None = None, progress: Callable | None = No
         cache.commit()
         if has_errors(problems):
             raise BuildFailed(problems)
-        return result_of(made, WriteReport((), (), ()), problems, counts, cache, clock)
+        from dataclasses import replace
+
+        from .lint import unpublished
+        scheduled, drafts = unpublished(made.composed.site, inputs.now)
+        return replace(result_of(made, WriteReport((), (), ()), problems, counts, cache, clock),
+                       scheduled=scheduled, drafts=drafts)
 
 
 def lint(made: Prepared) -> list[Problem]:

@@ -278,10 +278,19 @@ def cmd_check(args) -> int:
         print_problems(tuple(replace(p, severity=ERROR) for p in result.problems))
         print(f"检查{'未通过 check failed' if result.problems else '完成 checked'}: {result.articles} 篇文章 articles, "
               f"{len(result.problems)} 个错误 errors (--strict)", file=sys.stderr if result.problems else sys.stdout)
+        _unpublished(result)
         return EXIT_PROBLEMS if result.problems else EXIT_OK
     print_problems(result.problems)
     print(f"检查完成 checked {result.articles} 篇文章 articles: 0 个错误 errors, {len(result.problems)} 个警告 warnings")
+    _unpublished(result)
     return EXIT_OK
+
+
+def _unpublished(result) -> None:
+    """The drafts and scheduled articles: listed, not warned about (work in progress)."""
+    for label, paths in (("定时 scheduled", result.scheduled), ("草稿 drafts", result.drafts)):
+        if paths:
+            print(f"  {label}  {len(paths)}：" + "；".join(paths))
 
 
 def cmd_serve(args) -> int:

@@ -873,7 +873,7 @@ def test_cli_unknown_article(cli_site, tmp_path, name):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("name", ["content/ymlr/jieyue-yongshui.md", "ymlr-2024-1010"], ids=["path", "id"])
+@pytest.mark.parametrize("name", ["content/yimuliaoran-kepu-hui/jieyue-yongshui.md", "ymlr-2024-1010"], ids=["path", "id"])
 def test_cli_refuses_a_draft(cli_site, tmp_path, name):
     """A draft named explicitly (by path or by id) is refused: exit 1, a message saying it is a
     draft (草稿), nothing written."""
