@@ -118,6 +118,7 @@ class DevServer:
         self.reload = reload            # reload the open pages (after a retry: no save to trigger it)
         self.waiting_since: float | None = None   # when the lock first refused us; None: not waiting
         self.retry_pending = False      # one retry timer at a time
+        self.built = False              # a build has succeeded (the next ones are rebuilds)
 
     def rebuild(self, *_changed) -> None:
         with self.lock:
@@ -147,7 +148,9 @@ class DevServer:
             problems = result.problems
             self.errors = []
             self.waiting_since = None
-            print(f"已重建 rebuilt: {result.articles} 篇文章, {len(result.report.written)} 个文件更新 "
+            done = "已重建 rebuilt" if self.built else "已构建 built"     # (the first build is not a rebuild after a save)
+            self.built = True
+            print(f"{done}: {result.articles} 篇文章, {len(result.report.written)} 个文件更新 "
                   f"({result.seconds:.2f} s)", flush=True)
         except BuildFailed as failed:
             if locked_out(failed.problems) and self.later is not None:
@@ -352,6 +355,17 @@ def guarded_server(listen_host: str):
         def __init__(self):
             super().__init__()
             self.SFH = guarded(safe_handler(self.SFH), names)
+
+        def _setup_logging(self):
+            # the web server's English log lines ("[I 261203 07:30:10 server:331] Serving on …",
+            # each request, each browser connected) are not shown: serve says what matters in
+            # Chinese itself. A handler on "tornado" keeps tornado from installing its own.
+            import logging
+            logging.getLogger("livereload").setLevel(logging.WARNING)
+            for name in ("tornado", "tornado.access", "tornado.application", "tornado.general"):
+                logging.getLogger(name).setLevel(logging.WARNING)
+            if not logging.getLogger("tornado").handlers:
+                logging.getLogger("tornado").addHandler(logging.NullHandler())
 
         def application(self, port, host, liveport=None, debug=None, live_css=True):
             # livereload's application() with liveport=None (one port for pages and live reload)

@@ -325,3 +325,20 @@ def test_lock_retries_are_one_timer_at_a_time(tmp_path):
         assert (dev.out / URL_PATH / "index.html").is_file()
     finally:
         dev.close()
+
+
+def test_serve_says_only_its_own_chinese_lines(served):
+    """The web server's English log lines ("[I 261203 07:30:10 server:331] Serving on …", one per
+    request and per browser) are not mixed into serve's output: what it says is its own."""
+    site, address, root, port, proc = served
+    assert status_of(port, "/") == 200 and status_of(port, "/no-such-page/") == 404
+    page = site / "content/kyky/da-moxing.md"
+    page.write_text(page.read_text("utf-8") + "\n补充一句。\n", "utf-8")
+    deadline = time.time() + 20
+    while time.time() < deadline and not any("已重建" in line for line in proc.log):
+        time.sleep(0.2)
+    time.sleep(0.5)
+    assert any("已重建" in line for line in proc.log), proc.log
+    foreign = [line for line in proc.log if re.match(r"\[[DIWE] \d{6} ", line) or "Serving on" in line
+               or "Browser Connected" in line or "GET /" in line]
+    assert foreign == [], foreign
