@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from .errors import Problem, warning
-from .markup import heading_lookalikes
+from .markup import heading_lookalikes, raw_html
 from .identity import Identity, shared_derivations
 from .refs import names_a_file
 from .model import ArticleDoc, Asset, Site
@@ -26,8 +26,6 @@ DAYS = 30
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)")
 LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)")
 HTML_IMG_RE = re.compile(r"<img\b[^<>]*>", re.I)     # (no `<` inside: linear on unclosed tags)
-FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1\2[`~]*[ \t]*$|\Z)", re.S | re.M)
-CODE_SPAN_RE = re.compile(r"(`+)[^`\n].*?\1")
 REMOVED = {"iframe": "视频或网页", "video": "视频", "audio": "音频", "object": "嵌入内容", "embed": "嵌入内容",
            "canvas": "画布", "form": "表单", "button": "按钮", "select": "表单", "textarea": "表单", "svg": "矢量图"}
 REMOVED_RE = re.compile(r"<(" + "|".join(REMOVED) + r")\b", re.I)
@@ -140,10 +138,9 @@ def removed_problems(path: str, body: str, first: int) -> list[Problem]:
 
 def removed_elements(body: str) -> list[tuple[str, int]]:
     """The elements the sanitizer takes out (video, iframe, forms …) written as raw HTML in a
-    body (outside code), each once, with its line in the body."""
-    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))          # noqa: E731  (keeps every offset)
-    prose = CODE_SPAN_RE.sub(blank, FENCE_RE.sub(blank, body))
+    body (never inside code: the parser's own HTML tokens), each once, with its line in the body."""
     seen: dict[str, int] = {}
-    for m in REMOVED_RE.finditer(prose):
-        seen.setdefault(m.group(1).lower(), prose.count("\n", 0, m.start()) + 1)
+    for html, line in raw_html(body):
+        for m in REMOVED_RE.finditer(html):
+            seen.setdefault(m.group(1).lower(), line + html.count("\n", 0, m.start()) + 1)
     return sorted(seen.items(), key=lambda x: x[1])

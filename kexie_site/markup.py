@@ -108,6 +108,23 @@ def heading_lookalikes(body: str) -> list[int]:
     return found
 
 
+def raw_html(body: str) -> list[tuple[str, int]]:
+    """The raw HTML an editor wrote in a body, with the (0-based) body line each piece starts
+    on: HTML blocks and inline tags as the parser sees them (never what is inside code)."""
+    try:
+        tokens = _parser().parse(body, {ENV_KEY: Env()})
+    except NestingTooDeep:
+        return []                    # the build reports that
+    found = []
+    for token in tokens:
+        if token.type == "html_block" and token.map:
+            found.append((token.content, token.map[0]))
+        elif token.type == "inline" and token.children:
+            found += [(child.content, child.meta.get("line", token.map[0] if token.map else 0))
+                      for child in token.children if child.type == "html_inline"]
+    return found
+
+
 def _join(pieces: list[str]) -> str:
     """Text pieces of separate blocks joined: nothing between two Chinese characters (a space
     there would show), one space otherwise."""
