@@ -14,9 +14,7 @@ changed by hand is left alone and reported.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +23,7 @@ from typing import Callable
 
 from . import urls, wechat, wxlint
 from .errors import Problem, error, warning
+from .writer import replace_file, write_ours
 from .exportpages import folder_name, preview_page, xuexi_page, zip_of
 from .lint import body_of, removed_problems
 from .model import Article, Config
@@ -259,31 +258,16 @@ def write(out_dir: Path, files: dict[str, bytes]) -> Written:
             kept.append(warning(str(target), 1, "preview.html 没有更新：它复制的是 article.html，而 article.html 是你改过的版本 (kept with it)",
                                 "要用新导出的版本，就把改过的 article.html 改名或删掉后再导出"))
             continue
-        digest = hashlib.sha256(data).hexdigest()
-        try:
-            now = hashlib.sha256(target.read_bytes()).hexdigest()
-        except FileNotFoundError:
-            now = None
-        if now == digest:
-            unchanged.append(rel)
-            record[rel] = digest
-            continue
-        if now is not None and record.get(rel) != now:
+        done, digest = write_ours(target, data, record.get(rel))
+        if done == "kept":
             if name == "article.html":
                 edited.add(folder)
             kept.append(warning(str(target), 1, "这个文件改动过（或不是 kexie-site 写的），没有覆盖 (changed by hand: kept)",
                                 "要重新导出就先把它改名或删掉"))
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.kexie-tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
         record[rel] = digest
-        written.append(rel)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    temporary = record_path.with_name(RECORD + ".tmp")
-    temporary.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n", "utf-8")
-    os.replace(temporary, record_path)
+        (written if done == "written" else unchanged).append(rel)
+    replace_file(record_path, (json.dumps(dict(sorted(record.items())), indent=1) + "\n").encode("utf-8"))
     return Written(tuple(written), tuple(unchanged), tuple(kept))
 
 

@@ -16,7 +16,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 from . import urls, wxlint
 from .errors import BuildFailed, Problem, error, warning
 from .export import ArticleExport, Site, export_article, prepared, select
+from .writer import replace_file, write_ours
 from .wxapi import Client, Credentials, WechatError
 
 RECORD = "data/wechat.json"
@@ -54,12 +54,8 @@ def read_record(site_dir: Path) -> dict:
 
 
 def write_record(site_dir: Path, record: dict) -> None:
-    path = site_dir / RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps({k: dict(sorted(record[k].items())) for k in SECTIONS}, ensure_ascii=False,
-                                    indent=1) + "\n", "utf-8")
-    os.replace(temporary, path)
+    text = json.dumps({k: dict(sorted(record[k].items())) for k in SECTIONS}, ensure_ascii=False, indent=1) + "\n"
+    replace_file(site_dir / RECORD, text.encode("utf-8"))
 
 
 # ------------------------------------------------------------------ drafts
@@ -220,18 +216,12 @@ def _csv(rows) -> bytes:
 
 def _write_owned(site_dir: Path, name: str, data: bytes, record: dict, problems: list[Problem]) -> bool:
     """Write a file this tool made (recorded by its hash); one changed by hand, or not ours, is kept."""
-    path = site_dir / name
-    if path.exists():
-        current = hashlib.sha256(path.read_bytes()).hexdigest()
-        if record["views_files"].get(name) != current:
-            problems.append(warning(name, 1, "这个文件改动过（或不是 kexie-site 写的），没有覆盖 (changed by hand: kept)",
-                                    "改名或删掉它后重新运行"))
-            return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-    record["views_files"][name] = hashlib.sha256(data).hexdigest()
+    done, digest = write_ours(site_dir / name, data, record["views_files"].get(name))
+    if done == "kept":
+        problems.append(warning(name, 1, "这个文件改动过（或不是 kexie-site 写的），没有覆盖 (changed by hand: kept)",
+                                "改名或删掉它后重新运行"))
+        return False
+    record["views_files"][name] = digest
     return True
 
 

@@ -18,6 +18,7 @@ under, so that the next build keeps them.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -93,6 +94,39 @@ def output_intact(out_dir: Path, records: dict[str, list]) -> bool:
         if st.st_size != size or st.st_mtime_ns != mtime:
             return False
     return True
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """A file written whole or not at all: a temporary file beside it, then one rename."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".kexie-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_ours(path: Path, data: bytes, recorded: str | None) -> tuple[str, str]:
+    """Write a file this tool made: (what happened, the new bytes' sha256). "unchanged" when the
+    file has these bytes already, "written" when it is new or still has the bytes whose sha256
+    is `recorded` (as this tool last wrote it), "kept" when it was changed by hand (or is not
+    ours): then it is left as it is."""
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        now = hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        now = None
+    if now == digest:
+        return "unchanged", digest
+    if now is not None and now != recorded:
+        return "kept", digest
+    replace_file(path, data)
+    return "written", digest
 
 
 def same_file(path: str, seen: list) -> bool:
