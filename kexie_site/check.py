@@ -68,7 +68,7 @@ def wechat_lint(made: Prepared) -> list[Problem]:
     from . import urls, wechat, wxlint
     from .errors import error
     from .export import EXTERNAL_IMAGE, cover_source, site_of
-    from .wximages import ImageRefused, for_wechat, kind_of
+    from .wximages import ImageRefused, for_wechat
 
     if not any(c.wechat for c in made.inputs.config.columns):
         return []
@@ -79,11 +79,9 @@ def wechat_lint(made: Prepared) -> list[Problem]:
         problems.append(error("site.toml", 1, f"[wechat] cover 找不到文件 (not found): {limits.cover}",
                               "写站点文件夹里的图片路径，例如 cover = \"data/wechat-cover.png\""))
 
-    def refusal(data: bytes | None) -> str:
+    def refusal(data: bytes | None) -> str:           # (for_wechat returns a fitting JPG or PNG at once)
         if data is None:
             return EXTERNAL_IMAGE
-        if kind_of(data) in ("jpg", "png") and len(data) <= limits.image_max_bytes:
-            return ""
         try:
             for_wechat(data, limits.image_max_bytes)
             return ""
