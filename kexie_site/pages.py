@@ -128,7 +128,7 @@ def article_jsonld(site: Site, article: Article) -> dict:
     return data
 
 
-def home_context(site: Site) -> dict:
+def home_context(site: Site, hottest: dict) -> dict:
     """The home page: the newest article first, then each column's newest without it (no article
     shown twice), and beside them the most read and the latest months. `articles` (the newest,
     home_limit of them) is there for themes that list them."""
@@ -137,14 +137,15 @@ def home_context(site: Site) -> dict:
                for g in site.columns]
     months = [group_view(m) for y in site.years for m in y.months][:SIDE_MONTHS]
     return {"page": _page(site, "home", urls.HOME, site.config.title), "lead": lead, "home_columns": columns,
-            "articles": site.articles[: site.config.home_limit], "hot": hot(site)["overall"][:SIDE_HOT],
+            "articles": site.articles[: site.config.home_limit], "hot": hottest["overall"][:SIDE_HOT],
             "months": months}
 
 
 def plan_pages(site: Site) -> tuple[PageSpec, ...]:
     c = site.config
     specs: list[PageSpec] = []
-    specs.append(PageSpec(urls.output_file(urls.HOME), urls.HOME, "index.html", home_context(site)))
+    hottest = hot(site)                       # (the home page's side column and the 热门 page)
+    specs.append(PageSpec(urls.output_file(urls.HOME), urls.HOME, "index.html", home_context(site, hottest)))
     columns = {g.column: g for g in site.columns}
     parts = {g.column: _column_parts(site, g) for g in site.columns}
     for article in site.articles:
@@ -174,7 +175,7 @@ def plan_pages(site: Site) -> tuple[PageSpec, ...]:
         for month in year.months:
             specs.extend(_paginated(site, "month", month, f"{month.title}文章归档"))
     specs.append(PageSpec(urls.output_file(urls.HOT), urls.HOT, "hot.html", {
-        "page": _page(site, "hot", urls.HOT, "热门文章"), "hot": hot(site),
+        "page": _page(site, "hot", urls.HOT, "热门文章"), "hot": hottest,
     }))
     specs.append(PageSpec(urls.output_file(urls.STATS), urls.STATS, "stats.html", {
         "page": _page(site, "stats", urls.STATS, "浏览统计"), "stats": totals(site),
